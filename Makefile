@@ -1,0 +1,45 @@
+# Thin wrappers around the commands in README.md. Every target is idempotent.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: run test lint serve translations clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# Reinstall only when pyproject.toml changes.
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(VENV)/.installed $@
+
+run: $(VENV)/.installed
+	$(BIN)/qn-portal db upgrade
+	$(BIN)/qn-portal seed-demo
+	$(BIN)/qn-portal run --host $(HOST) --port $(PORT)
+
+test: $(VENV)/.installed-test
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check .
+
+# Production-like: gunicorn with 2 workers (set QN_ENV=production and QN_SECRET_KEY first).
+serve: $(VENV)/.installed
+	$(BIN)/qn-portal db upgrade
+	$(BIN)/gunicorn --workers 2 --bind $(HOST):$(PORT) 'qn_portal:create_app()'
+
+translations: $(VENV)/.installed-test
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o qn_portal/translations/messages.pot .
+	$(BIN)/pybabel update -i qn_portal/translations/messages.pot -d qn_portal/translations --no-fuzzy-matching
+	$(BIN)/pybabel compile -d qn_portal/translations
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

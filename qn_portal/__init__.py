@@ -1,0 +1,197 @@
+"""QN Portal: the intranet of the Quartiers Numériques community of practice.
+
+``create_app()`` builds the Flask app as a short list of ``configure_*`` steps; everything beyond
+accounts, roles and associations arrives through plugins (see ``docs/plugins.md``).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+from flask import Flask, abort, g, request, session
+from flask_babel import get_locale
+from flask_login import current_user
+
+from .extensions import babel, csrf, db, limiter, login_manager, migrate
+
+ROOT = Path(__file__).resolve().parent.parent
+LOCALES = ("fr", "en")
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build a QN Portal app. ``test_config`` overrides every other setting (tests)."""
+    app = Flask(
+        __name__,
+        instance_path=os.environ.get("QN_INSTANCE_PATH") or str(ROOT / "instance"),
+        instance_relative_config=True,
+        template_folder=str(ROOT / "templates"),
+    )
+    configure_settings(app, test_config)
+    configure_logging(app)
+    configure_extensions(app)
+    configure_plugins(app)
+    configure_requests(app)
+    configure_templates(app)
+    configure_errors(app)
+    return app
+
+
+def configure_settings(app: Flask, test_config: dict | None) -> None:
+    from .settings import load_settings
+
+    os.makedirs(app.instance_path, exist_ok=True)
+    load_settings(app, test_config)
+
+
+def configure_logging(app: Flask) -> None:
+    if not logging.getLogger("qn_portal").handlers and app.config["ENV"] != "testing":
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        logging.getLogger("qn_portal").addHandler(handler)
+        logging.getLogger("qn_portal").setLevel(logging.INFO)
+
+
+def configure_extensions(app: Flask) -> None:
+    from . import (
+        database,  # noqa: F401  (registers the SQLite tuning on every engine)
+        migrations_support,
+    )
+    from .accounts import sessions  # noqa: F401  (registers the user loader)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=migrations_support.DIRECTORY)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    babel.init_app(app, locale_selector=select_locale,
+                   default_translation_directories=str(Path(__file__).parent / "translations"))
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = None  # the login page explains itself; no flash in the wrong language
+    login_manager.session_protection = "basic"
+
+
+def select_locale() -> str:
+    if current_user and current_user.is_authenticated and current_user.locale in LOCALES:
+        return current_user.locale
+    if session.get("locale") in LOCALES:
+        return session["locale"]
+    return "fr"
+
+
+def configure_plugins(app: Flask) -> None:
+    from . import core_plugin
+    from .plugins import PluginHost
+
+    host = PluginHost(app)
+    app.extensions["qn_plugins"] = host
+    host.load([core_plugin])
+    for command in host.cli_commands:
+        app.cli.add_command(command)
+
+
+def configure_requests(app: Flask) -> None:
+    from .plugins import get_host
+    from .security import configure_security_headers
+
+    @app.before_request
+    def guard_plugin_blueprints():
+        """Every plugin URL: 404 when the plugin is disabled, sign-in unless the view is public."""
+        if not request.blueprint:
+            return None
+        host = get_host(app)
+        owner = host.blueprint_owner.get(request.blueprint.split(".")[0])
+        if owner is None or host.plugins[owner].core:
+            return None
+        if not host.is_enabled(owner):
+            abort(404)
+        view = app.view_functions.get(request.endpoint)
+        if getattr(view, "_qn_public", False) or current_user.is_authenticated:
+            return None
+        return login_manager.unauthorized()
+
+    configure_security_headers(app)
+
+
+def configure_templates(app: Flask) -> None:
+    from .permissions import can
+    from .plugins import get_host
+
+    def nav_items():
+        if "_qn_nav" not in g:
+            from flask import url_for
+            from werkzeug.routing import BuildError
+
+            items = []
+            if current_user.is_authenticated:
+                for item in sorted(get_host(app).collect("nav_items", user=current_user), key=lambda i: i.order):
+                    try:
+                        items.append((item, url_for(item.endpoint, **item.values)))
+                    except BuildError:
+                        app.logger.warning("nav item %r points to an unknown endpoint", item.endpoint)
+            g._qn_nav = items
+        return g._qn_nav
+
+    app.jinja_env.globals.update(can=can, nav_items=nav_items, current_locale=get_locale)
+    app.jinja_env.globals["render_contribution"] = render_contribution
+
+
+def render_contribution(contribution) -> str:
+    """Render a widget or panel on its own: one that fails is logged and left out, the page still renders."""
+    from flask import current_app, render_template
+    from markupsafe import Markup
+
+    try:
+        return Markup(render_template(contribution.template, **contribution.context))  # noqa: S704 (autoescaped template)
+    except Exception:
+        if current_app.config["PLUGIN_ERRORS"] == "raise":
+            raise
+        logging.getLogger("qn_portal.plugins").exception("contribution %r failed to render", contribution.template)
+        return Markup("")
+
+
+def configure_errors(app: Flask) -> None:
+    from flask import render_template
+    from flask_babel import gettext as _
+    from flask_wtf.csrf import CSRFError
+    from sqlalchemy.exc import OperationalError
+
+    from .security import audit
+
+    messages = {
+        400: lambda: _("La demande n'a pas pu être traitée."),
+        403: lambda: _("Vous n'avez pas accès à cette page."),
+        404: lambda: _("Cette page n'existe pas."),
+        405: lambda: _("Cette action n'est pas possible ici."),
+        413: lambda: _("Le fichier envoyé est trop volumineux."),
+        429: lambda: _("Trop de tentatives. Patientez quelques minutes avant de réessayer."),
+        500: lambda: _("Une erreur inattendue s'est produite. L'équipe a été prévenue."),
+        503: lambda: _("Le portail est momentanément indisponible. Réessayez dans quelques instants."),
+    }
+
+    def render_error(code: int):
+        return render_template("errors/error.html", code=code, message=messages[code]()), code
+
+    for code in messages:
+        if code in (500, 503):
+            continue
+        app.register_error_handler(code, lambda error, code=code: render_error(code))
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error):
+        audit("csrf", outcome="refused", path=request.path)
+        return render_template(
+            "errors/error.html", code=400,
+            message=_("Le formulaire a expiré ou n'a pas été envoyé depuis le portail. Rechargez la page et réessayez."),
+        ), 400
+
+    @app.errorhandler(OperationalError)
+    def database_unavailable(error):
+        db.session.rollback()
+        app.logger.error("database unavailable: %s", error.__class__.__name__)
+        return render_error(503)
+
+    @app.errorhandler(500)
+    def server_error(error):
+        return render_error(500)

@@ -1,0 +1,1 @@
+"""Accounts: people, their sessions, invitations, passwords and platform roles."""

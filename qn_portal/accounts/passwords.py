@@ -1,0 +1,45 @@
+"""Password policy and hashing.
+
+Long enough, not common, no composition rules (NIST SP 800-63B). Hashing uses Werkzeug's scrypt, which,
+unlike bcrypt, does not truncate long passphrases.
+"""
+
+from __future__ import annotations
+
+from flask import current_app
+from flask_babel import gettext as _
+from werkzeug.security import check_password_hash, generate_password_hash
+from zxcvbn import zxcvbn
+
+MAX_LENGTH = 256
+MIN_SCORE = 3  # zxcvbn: 3 means "safely unguessable" for an online attack, well beyond.
+# A hash of nothing in particular, compared against when the account is unknown so that both paths cost alike.
+_DUMMY_HASH = generate_password_hash("qn-portal-timing-equaliser")
+PORTAL_WORDS = ["quartiers", "numeriques", "numérique", "bordeaux", "portail", "qn", "mediateur", "mécènes"]
+
+
+def password_problem(password: str, user_inputs: list[str] | None = None) -> str | None:
+    """Why ``password`` is refused, in the user's language, or ``None`` if it is acceptable."""
+    minimum = current_app.config["PASSWORD_MIN_LENGTH"]
+    if len(password) < minimum:
+        return _("Le mot de passe doit contenir au moins %(n)d caractères. Une phrase de plusieurs mots convient très bien.", n=minimum)
+    if len(password) > MAX_LENGTH:
+        return _("Le mot de passe ne doit pas dépasser %(n)d caractères.", n=MAX_LENGTH)
+    inputs = [value for value in (user_inputs or []) if value] + PORTAL_WORDS
+    for value in user_inputs or []:
+        inputs.extend(part for part in value.replace("@", " ").replace(".", " ").split() if len(part) > 2)
+    if zxcvbn(password, user_inputs=inputs, max_length=100)["score"] < MIN_SCORE:
+        return _("Ce mot de passe est trop courant ou trop facile à deviner. Essayez plusieurs mots sans rapport entre eux.")
+    return None
+
+
+def hash_password(password: str) -> str:
+    return generate_password_hash(password, method="scrypt")
+
+
+def verify_password(password_hash: str | None, password: str) -> bool:
+    """Check a password; costs the same whether or not the account exists."""
+    if not password_hash:
+        check_password_hash(_DUMMY_HASH, password)
+        return False
+    return check_password_hash(password_hash, password)

@@ -1,0 +1,80 @@
+"""What account views do, kept out of the views: invitations and password changes."""
+
+from __future__ import annotations
+
+from flask import render_template, url_for
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from ..associations.models import Association, Membership
+from ..dbtypes import utcnow
+from ..events import emit
+from ..extensions import db
+from ..mail import send_mail
+from .models import ADMIN, COORDINATOR, MEMBER, PARTNER, User, normalise_email
+from .passwords import hash_password
+from .sessions import end_all_sessions, end_other_sessions
+from .tokens import INVITATION, RESET, make_token
+
+
+def invitable_roles(inviter: User) -> list[str]:
+    """The platform roles ``inviter`` may give."""
+    if inviter.role == ADMIN:
+        return [MEMBER, PARTNER, COORDINATOR, ADMIN]
+    if inviter.role == COORDINATOR:
+        return [MEMBER, PARTNER, COORDINATOR]
+    return [MEMBER]
+
+
+def invitable_associations(inviter: User) -> list[Association]:
+    """The associations whose members ``inviter`` may invite."""
+    if inviter.is_coordinator:
+        return list(db.session.scalars(select(Association).order_by(Association.name)))
+    return sorted(
+        (m.association for m in inviter.memberships if m.role == "manager"), key=lambda a: a.name
+    )
+
+
+def invite(inviter: User, email: str, name: str, role: str, association: Association | None,
+           association_role: str | None) -> None:
+    """Invite someone, or add an existing person to the association; mail them either way."""
+    email = normalise_email(email)
+    user = User.by_email(email)
+    is_new = user is None
+    if is_new:
+        user = User(email=email, name=name or "", role=role, invited_by_id=inviter.id, password_hash=None)
+        db.session.add(user)
+        db.session.flush()
+    if association is not None and user.membership_in(association.id) is None:
+        db.session.add(Membership(user=user, association=association, role=association_role or "mediator"))
+    db.session.commit()
+    if is_new:
+        link = url_for("auth.accept_invitation", token=make_token(user, INVITATION), _external=True)
+        body = render_template("mail/invitation.txt", user=user, inviter=inviter, link=link, association=association)
+        send_mail(user.email, _("Invitation au portail Quartiers Numériques"), body)
+    elif association is not None and user.active:
+        body = render_template("mail/added_to_association.txt", user=user, inviter=inviter, association=association)
+        send_mail(user.email, _("Vous avez été ajouté·e à %(name)s", name=association.name), body)
+    emit("core.user_invited", actor_id=inviter.id, user_id=user.id,
+         association_id=association.id if association else None, new=is_new)
+
+
+def send_reset_link(user: User) -> None:
+    link = url_for("auth.reset_password", token=make_token(user, RESET), _external=True)
+    send_mail(user.email, _("Réinitialiser votre mot de passe"), render_template("mail/reset.txt", user=user, link=link))
+
+
+def set_password(user: User, password: str, keep_current_session: bool) -> None:
+    """Change the password and end the user's other sessions (all of them when not signed in here)."""
+    user.password_hash = hash_password(password)
+    user.password_changed_at = utcnow()
+    if keep_current_session:
+        end_other_sessions(user)
+    else:
+        end_all_sessions(user)
+
+
+def deactivate(user: User) -> None:
+    """Deactivate an account and end all its sessions at once."""
+    user.active = False
+    end_all_sessions(user)

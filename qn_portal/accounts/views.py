@@ -1,0 +1,205 @@
+"""Sign-in, sign-out, invitations, password reset and the profile page."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+
+from ..associations.models import ASSOCIATION_ROLES, Association
+from ..extensions import db, limiter
+from ..permissions import require
+from ..security import audit, safe_next_url
+from . import services
+from .forms import (
+    AcceptInvitationForm,
+    ChangePasswordForm,
+    ForgotPasswordForm,
+    InviteForm,
+    LoginForm,
+    ProfileForm,
+    SetPasswordForm,
+)
+from .models import PLATFORM_ROLES, User, normalise_email
+from .passwords import verify_password
+from .sessions import end_current_session, end_other_sessions, start_session
+from .tokens import INVITATION, RESET, read_token
+
+bp = Blueprint("auth", __name__)
+
+ROLE_LABELS = {
+    "admin": _l("Administration du portail"),
+    "coordinator": _l("Coordination (BMS)"),
+    "partner": _l("Partenaire"),
+    "member": _l("Membre d'une association"),
+}
+
+
+def _email_key() -> str:
+    """Rate-limit key for the account being tried, known or not, so both answer alike."""
+    return "account:" + normalise_email(request.form.get("email", ""))[:254]
+
+
+def _failed(response) -> bool:
+    # Only failed attempts count against the limits; a successful sign-in redirects.
+    return response.status_code != 302
+
+
+@bp.route("/connexion", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["RATELIMIT_LOGIN_ACCOUNT"], key_func=_email_key,
+               methods=["POST"], deduct_when=_failed)
+@limiter.limit(lambda: current_app.config["RATELIMIT_LOGIN_ADDRESS"], methods=["POST"], deduct_when=_failed)
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("main.dashboard"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = User.by_email(form.email.data)
+        password_ok = verify_password(user.password_hash if user else None, form.password.data)
+        if user is not None and user.active and password_ok:
+            start_session(user, remember=form.remember.data)
+            db.session.commit()
+            audit("login", user_id=user.id)
+            return redirect(safe_next_url(request.args.get("next")) or url_for("main.dashboard"))
+        audit("login", outcome="failed", email=normalise_email(form.email.data))
+        form.password.errors.append(_("Adresse e-mail ou mot de passe incorrect."))
+    return render_template("auth/login.html", form=form)
+
+
+@bp.route("/deconnexion", methods=["POST"])
+def logout():
+    if current_user.is_authenticated:
+        audit("logout")
+        end_current_session(current_user)
+        db.session.commit()
+    flash(_("Vous êtes déconnecté·e."), "success")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/mot-de-passe-oublie", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["RATELIMIT_MAIL_ACCOUNT"], key_func=_email_key, methods=["POST"])
+@limiter.limit(lambda: current_app.config["RATELIMIT_MAIL_ADDRESS"], methods=["POST"])
+def forgot_password():
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        user = User.by_email(form.email.data)
+        if user is not None and user.active and user.password_hash:
+            services.send_reset_link(user)
+        audit("password_reset.requested", email=normalise_email(form.email.data))
+        # The same answer whether or not the address has an account.
+        flash(_("Si un compte existe pour cette adresse, un lien de réinitialisation vient d'y être envoyé. "
+                "Il est valable une heure."), "success")
+        return redirect(url_for("auth.login"))
+    return render_template("auth/forgot_password.html", form=form)
+
+
+@bp.route("/reinitialiser/<token>", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["RATELIMIT_LOGIN_ADDRESS"], methods=["POST"])
+def reset_password(token: str):
+    user = read_token(token, RESET)
+    if user is None:
+        audit("password_reset", outcome="bad_token")
+        return render_template("auth/token_invalid.html"), 400
+    form = SetPasswordForm()
+    form.user_inputs = [user.email, user.name]
+    if form.validate_on_submit():
+        services.set_password(user, form.password.data, keep_current_session=False)
+        db.session.commit()
+        audit("password_reset", user_id=user.id)
+        flash(_("Votre mot de passe a été changé. Connectez-vous avec le nouveau."), "success")
+        return redirect(url_for("auth.login"))
+    return render_template("auth/reset_password.html", form=form)
+
+
+@bp.route("/invitation/<token>", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["RATELIMIT_LOGIN_ADDRESS"], methods=["POST"])
+def accept_invitation(token: str):
+    user = read_token(token, INVITATION)
+    if user is None or user.password_hash:
+        audit("invitation.accept", outcome="bad_token")
+        return render_template("auth/token_invalid.html"), 400
+    form = AcceptInvitationForm(name=user.name)
+    form.user_inputs = [user.email, form.name.data or ""]
+    if form.validate_on_submit():
+        user.name = form.name.data.strip()
+        services.set_password(user, form.password.data, keep_current_session=False)
+        start_session(user)
+        db.session.commit()
+        audit("invitation.accept", user_id=user.id)
+        flash(_("Bienvenue sur le portail Quartiers Numériques !"), "success")
+        return redirect(url_for("main.dashboard"))
+    return render_template("auth/accept_invitation.html", form=form, user=user)
+
+
+@bp.route("/compte", methods=["GET", "POST"])
+@login_required
+def profile():
+    form = ProfileForm(obj=current_user)
+    if form.validate_on_submit():
+        current_user.name = form.name.data.strip()
+        current_user.phone = (form.phone.data or "").strip()
+        current_user.notify_email = form.notify_email.data
+        current_user.locale = form.locale.data
+        db.session.commit()
+        flash(_("Votre profil est enregistré."), "success")
+        return redirect(url_for("auth.profile"))
+    return render_template("auth/profile.html", form=form)
+
+
+@bp.route("/compte/mot-de-passe", methods=["GET", "POST"])
+@login_required
+def change_password():
+    form = ChangePasswordForm()
+    form.user_inputs = [current_user.email, current_user.name]
+    if form.validate_on_submit():
+        if not verify_password(current_user.password_hash, form.current_password.data):
+            audit("password_change", outcome="failed")
+            form.current_password.errors.append(_("Le mot de passe actuel est incorrect."))
+        else:
+            services.set_password(current_user, form.password.data, keep_current_session=True)
+            db.session.commit()
+            audit("password_change")
+            flash(_("Votre mot de passe a été changé. Vos autres sessions ont été fermées."), "success")
+            return redirect(url_for("auth.profile"))
+    return render_template("auth/change_password.html", form=form)
+
+
+@bp.route("/compte/autres-sessions", methods=["POST"])
+@login_required
+def end_sessions():
+    count = end_other_sessions(current_user)
+    db.session.commit()
+    audit("sessions.ended", count=count)
+    flash(_("Vos autres sessions ont été fermées."), "success")
+    return redirect(url_for("auth.profile"))
+
+
+@bp.route("/inviter", methods=["GET", "POST"])
+@login_required
+@limiter.limit(lambda: current_app.config["RATELIMIT_INVITE"], key_func=lambda: f"inviter:{current_user.id}",
+               methods=["POST"])
+def invite():
+    require("accounts.invite")
+    form = InviteForm()
+    roles = services.invitable_roles(current_user)
+    associations = services.invitable_associations(current_user)
+    form.role.choices = [(role, ROLE_LABELS[role]) for role in roles if role in PLATFORM_ROLES]
+    form.association_id.choices = [("", _("— Aucune —"))] + [(str(a.id), a.name) for a in associations]
+    if request.method == "GET" and len(associations) == 1 and roles == ["member"]:
+        form.association_id.data = str(associations[0].id)
+    if form.validate_on_submit():
+        association = None
+        if form.association_id.data:
+            association = db.session.get(Association, int(form.association_id.data))
+            if association is None:
+                abort(400)
+            require("associations.manage_members", association)
+        association_role = form.association_role.data if form.association_role.data in ASSOCIATION_ROLES else None
+        services.invite(current_user, form.email.data, form.name.data or "", form.role.data, association,
+                        association_role)
+        audit("invitation.sent", email=normalise_email(form.email.data), role=form.role.data,
+              association_id=association.id if association else None)
+        flash(_("Invitation envoyée à %(email)s.", email=normalise_email(form.email.data)), "success")
+        return redirect(url_for("auth.invite"))
+    return render_template("auth/invite.html", form=form)

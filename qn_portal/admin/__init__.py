@@ -1,0 +1,1 @@
+"""The admin's pages: people (deactivation) and plugins (enable/disable)."""

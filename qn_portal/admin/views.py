@@ -1,0 +1,90 @@
+"""Admin pages: the people of the portal and the plugins."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from ..accounts.forms import DeactivateForm
+from ..accounts.models import User
+from ..accounts.services import deactivate
+from ..accounts.views import ROLE_LABELS
+from ..extensions import db
+from ..pagination import paginate
+from ..permissions import requires
+from ..plugins import get_host
+from ..security import audit
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+@bp.route("/personnes")
+@login_required
+@requires("accounts.deactivate")
+def users():
+    page = paginate(select(User).order_by(User.name, User.email))
+    return render_template("admin/users.html", page=page, form=DeactivateForm(), role_labels=ROLE_LABELS)
+
+
+@bp.route("/personnes/<int:user_id>/desactiver", methods=["POST"])
+@login_required
+@requires("accounts.deactivate")
+def deactivate_user(user_id: int):
+    user = db.get_or_404(User, user_id)
+    if not DeactivateForm().validate_on_submit():
+        abort(400)
+    if user.id == current_user.id:
+        flash(_("Vous ne pouvez pas désactiver votre propre compte."), "error")
+        return redirect(url_for("admin.users"))
+    deactivate(user)
+    db.session.commit()
+    audit("account.deactivated", target=user.id)
+    flash(_("Le compte de %(name)s est désactivé ; ses sessions sont fermées.", name=user.display_name), "success")
+    return redirect(url_for("admin.users"))
+
+
+@bp.route("/personnes/<int:user_id>/reactiver", methods=["POST"])
+@login_required
+@requires("accounts.deactivate")
+def reactivate_user(user_id: int):
+    user = db.get_or_404(User, user_id)
+    if not DeactivateForm().validate_on_submit():
+        abort(400)
+    user.active = True
+    db.session.commit()
+    audit("account.reactivated", target=user.id)
+    flash(_("Le compte de %(name)s est réactivé.", name=user.display_name), "success")
+    return redirect(url_for("admin.users"))
+
+
+@bp.route("/extensions")
+@login_required
+@requires("plugins.manage")
+def plugins():
+    host = get_host()
+    rows = [info for info in host.plugins.values() if not info.core]
+    return render_template("admin/plugins.html", plugins=rows, host=host, form=DeactivateForm())
+
+
+@bp.route("/extensions/<name>", methods=["POST"])
+@login_required
+@requires("plugins.manage")
+def toggle_plugin(name: str):
+    host = get_host()
+    info = host.plugins.get(name)
+    if info is None or info.core or not DeactivateForm().validate_on_submit():
+        abort(404 if info is None or info.core else 400)
+    if not info.loaded:
+        flash(_("Cette extension n'a pas pu être chargée : elle ne peut pas être activée."), "error")
+    elif host.disabled_by_configuration(name):
+        flash(_("Cette extension est désactivée par la configuration (QN_DISABLED_PLUGINS)."), "error")
+    else:
+        enable = not host.is_enabled(name)
+        host.set_enabled(name, enable, by_user_id=current_user.id)
+        db.session.commit()
+        audit("plugin.enabled" if enable else "plugin.disabled", plugin=name)
+        flash(_("Extension « %(name)s » activée.", name=name) if enable
+              else _("Extension « %(name)s » désactivée.", name=name), "success")
+    return redirect(url_for("admin.plugins"))

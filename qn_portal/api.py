@@ -1,0 +1,45 @@
+"""The one import surface for plugins. Import from here, never from the core's internals, which may move.
+
+    from qn_portal.api import hookimpl, db, NavItem, can, render_markdown
+"""
+
+from __future__ import annotations
+
+from flask_babel import gettext, lazy_gettext
+from flask_wtf import FlaskForm
+
+from .contributions import DemoContext, Event, NavItem, Panel, Permission, SearchDocument, Widget
+from .database import lock_for_update, write_transaction
+from .dbtypes import UTCDateTime, utcnow
+from .events import emit
+from .extensions import db
+from .hookspecs import hookimpl
+from .mail import send_mail
+from .pagination import paginate
+from .permissions import can, public, require, requires
+from .search import index_document, unindex_document
+from .storage import StoredFile, UploadRefused, delete_file, save_upload
+from .text import neutralise_csv_cell, render_markdown
+
+
+def flash_success(message: str) -> None:
+    """Show a confirmation on the next page."""
+    from flask import flash
+
+    flash(message, "success")
+
+
+def flash_error(message: str) -> None:
+    """Show an error on the next page."""
+    from flask import flash
+
+    flash(message, "error")
+
+
+__all__ = [
+    "DemoContext", "Event", "FlaskForm", "NavItem", "Panel", "Permission", "SearchDocument", "StoredFile",
+    "UTCDateTime", "UploadRefused", "Widget", "can", "db", "delete_file", "emit", "flash_error", "flash_success",
+    "gettext", "hookimpl", "index_document", "lazy_gettext", "lock_for_update", "neutralise_csv_cell", "paginate",
+    "public", "render_markdown", "require", "requires", "save_upload", "send_mail", "unindex_document", "utcnow",
+    "write_transaction",
+]

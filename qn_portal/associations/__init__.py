@@ -1,0 +1,1 @@
+"""Associations, the per-association roles of their members, and their pages."""

@@ -1,0 +1,152 @@
+"""The core's commands under ``qn-portal``: db, create-admin, seed-demo, plugins, search."""
+
+from __future__ import annotations
+
+import click
+import flask_migrate
+from flask import current_app
+from flask.cli import with_appcontext
+
+from .accounts.models import ADMIN, User, normalise_email
+from .accounts.passwords import hash_password, password_problem
+from .dbtypes import utcnow
+from .extensions import db
+from .plugins import get_host
+
+
+@click.group("db")
+def db_group():
+    """Database migrations: the core's and every plugin's Alembic branch."""
+
+
+@db_group.command("upgrade")
+@click.argument("revision", default="heads")
+@with_appcontext
+def db_upgrade(revision):
+    """Apply migrations (by default every branch's head)."""
+    flask_migrate.upgrade(revision=revision)
+
+
+@db_group.command("downgrade")
+@click.argument("revision")
+@with_appcontext
+def db_downgrade(revision):
+    """Revert migrations down to REVISION (e.g. ``base`` or ``ressources@base``)."""
+    flask_migrate.downgrade(revision=revision)
+
+
+@db_group.command("current")
+@with_appcontext
+def db_current():
+    """Show the revision the database is at, per branch."""
+    flask_migrate.current()
+
+
+@db_group.command("heads")
+@with_appcontext
+def db_heads():
+    """Show every branch's head."""
+    flask_migrate.heads()
+
+
+@db_group.command("revision")
+@click.option("--plugin", "plugin", required=True, help="The plugin (or 'core') the revision belongs to.")
+@click.option("-m", "--message", required=True)
+@click.option("--autogenerate", is_flag=True, help="Compare the plugin's models with the database.")
+@with_appcontext
+def db_revision(plugin, message, autogenerate):
+    """Create a revision in one plugin's branch (the first one starts the branch)."""
+    from alembic.script import ScriptDirectory
+
+    from .migrations_support import alembic_config
+
+    folders = get_host().migration_folders()
+    if plugin not in folders:
+        raise click.BadParameter(f"no migrations folder for {plugin!r}", param_hint="--plugin")
+    script = ScriptDirectory.from_config(alembic_config())
+    has_branch = plugin in {label for rev in script.walk_revisions() for label in (rev.branch_labels or ())}
+    current_app.config["QN_AUTOGENERATE_ONLY"] = plugin
+    flask_migrate.revision(
+        message=message,
+        autogenerate=autogenerate,
+        head=f"{plugin}@head" if has_branch else "base",
+        branch_label=None if has_branch else plugin,
+        version_path=None if has_branch else folders[plugin],
+    )
+
+
+@db_group.command("check")
+@with_appcontext
+def db_check():
+    """Fail if the models and the migrated database differ."""
+    flask_migrate.check()
+
+
+@click.command("create-admin")
+@click.option("--email", prompt=True)
+@click.option("--name", prompt="Nom", default="")
+@click.password_option(prompt="Mot de passe")
+@with_appcontext
+def create_admin(email, name, password):
+    """Create an admin account (or make an existing account admin)."""
+    email = normalise_email(email)
+    problem = password_problem(password, [email, name])
+    if problem:
+        raise click.ClickException(str(problem))
+    user = User.by_email(email) or User(email=email)
+    user.name = name or user.name
+    user.role = ADMIN
+    user.active = True
+    user.password_hash = hash_password(password)
+    user.password_changed_at = utcnow()
+    db.session.add(user)
+    db.session.commit()
+    click.echo(f"Admin ready: {email}")
+
+
+@click.command("seed-demo")
+@with_appcontext
+def seed_demo_command():
+    """Add the demo associations, accounts and every plugin's demo data, once."""
+    from .demo import DEMO_USERS, seed_demo
+
+    demo = seed_demo(log=click.echo)
+    if demo is None:
+        click.echo("Demo data already present: nothing to do.")
+        return
+    click.echo("Demo accounts (password below, shown once):")
+    for email, _name, role, association, association_role in DEMO_USERS.values():
+        detail = f"{association_role} of {association.upper()}" if association else role
+        click.echo(f"  {email:<28} {detail}")
+    click.echo(f"  password: {demo.password}")
+
+
+@click.command("plugins")
+@with_appcontext
+def plugins_command():
+    """List plugins: name, version, enabled, state."""
+    host = get_host()
+    click.echo(f"{'name':<20} {'version':<10} {'enabled':<8} state")
+    for name, info in host.plugins.items():
+        if info.core:
+            continue
+        state = "loaded" if info.loaded else f"error: {info.error}"
+        enabled = "yes" if host.is_enabled(name) else "no"
+        click.echo(f"{name:<20} {info.version:<10} {enabled:<8} {state}")
+
+
+@click.group("search")
+def search_group():
+    """The portal's search index."""
+
+
+@search_group.command("reindex")
+@with_appcontext
+def search_reindex():
+    """Rebuild the index from every plugin's documents."""
+    from .search import reindex
+
+    click.echo(f"{reindex()} documents indexed.")
+
+
+CORE_COMMANDS = [create_admin, seed_demo_command, plugins_command, search_group]

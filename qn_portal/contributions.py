@@ -1,0 +1,91 @@
+"""The small value types that plugins return from hooks."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class NavItem:
+    """An entry of the main navigation. ``endpoint`` is passed to ``url_for``; lower ``order`` comes first."""
+
+    label: str
+    endpoint: str
+    order: int = 100
+    values: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Widget:
+    """A box on the dashboard, rendered from ``template`` with ``context``."""
+
+    title: str
+    template: str
+    context: dict[str, Any] = field(default_factory=dict)
+    order: int = 100
+
+
+@dataclass(frozen=True)
+class Panel:
+    """A section of an association's page, rendered from ``template`` with ``context``."""
+
+    title: str
+    template: str
+    context: dict[str, Any] = field(default_factory=dict)
+    order: int = 100
+
+
+@dataclass(frozen=True)
+class Permission:
+    """An action someone may be allowed to do.
+
+    ``roles`` are the roles that hold it by default: platform roles (``admin``, ``coordinator``,
+    ``partner``, ``member``) and association roles (``manager``, ``mediator``), the latter counted in the
+    association that the checked object belongs to. Admins hold every permission unless a plugin says no.
+    """
+
+    name: str
+    label: str
+    roles: frozenset[str] = frozenset()
+
+    def __init__(self, name: str, label: str, roles: Iterable[str] = ()):
+        object.__setattr__(self, "name", name)
+        object.__setattr__(self, "label", label)
+        object.__setattr__(self, "roles", frozenset(roles))
+
+
+@dataclass(frozen=True)
+class SearchDocument:
+    """One searchable thing. ``key`` is unique within its plugin (e.g. ``"note:12"``).
+
+    ``visibility`` is ``"public"``, ``"community"`` (any signed-in user) or ``"association"`` (members of
+    ``association_id`` and coordinators).
+    """
+
+    key: str
+    title: str
+    text: str
+    url: str
+    association_id: int | None = None
+    visibility: str = "community"
+
+
+@dataclass(frozen=True)
+class Event:
+    """Something that happened. ``name`` is namespaced by the plugin that emits it (``core.user_invited``)."""
+
+    name: str
+    data: dict[str, Any] = field(default_factory=dict)
+    actor_id: int | None = None
+
+
+@dataclass
+class DemoContext:
+    """What ``demo_data`` implementations receive: the demo people and associations, by key."""
+
+    users: dict[str, Any] = field(default_factory=dict)
+    associations: dict[str, Any] = field(default_factory=dict)
+    password: str = ""
+    log: Callable[[str], None] = print

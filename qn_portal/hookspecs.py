@@ -1,0 +1,145 @@
+"""Every hook of QN Portal. A hookspec's signature and docstring are its contract.
+
+There are three kinds of hooks, with different failure rules:
+
+* **Setup hooks** run once per app in ``create_app()``. A plugin whose setup hook raises is refused
+  (logged, shown on the admin's plugins page) and the portal starts without it.
+* **Request hooks** collect contributions while a page renders. Each plugin is called on its own; one
+  that raises is logged and skipped and the page still renders.
+* **Event hooks** are told that something happened. Isolated the same way.
+
+Implementations take only the arguments they use (pluggy's opt-in arguments), so a hook may gain
+arguments later without breaking anyone. Only enabled plugins are called by request and event hooks.
+"""
+
+from __future__ import annotations
+
+import pluggy
+
+hookspec = pluggy.HookspecMarker("qn_portal")
+
+
+# --- Setup hooks -------------------------------------------------------------------------------------
+
+
+@hookspec
+def blueprints(app):
+    """Return the plugin's Flask blueprints (a list).
+
+    Setup. A plugin's blueprint must be named after the plugin and mounted at ``/<name>``: the host
+    refuses any other name or prefix, so no plugin can shadow a core route. Every view requires a
+    signed-in user unless decorated with ``qn_portal.api.public``; a disabled plugin's URLs answer 404.
+    """
+
+
+@hookspec
+def models():
+    """Return the plugin's SQLAlchemy model classes (a list).
+
+    Setup. Each table name must start with ``<name>_``. Schema changes ship as Alembic migrations in the
+    plugin's own branch (see ``migrations_folder``); nothing creates tables at import time.
+    """
+
+
+@hookspec
+def migrations_folder():
+    """Return the path of the folder holding the plugin's Alembic revisions.
+
+    Setup. The folder must exist, even when empty; its first revision carries ``branch_labels =
+    ("<name>",)`` and ``down_revision = None``. ``qn-portal db upgrade`` applies every branch's head.
+    """
+
+
+@hookspec
+def permissions():
+    """Return the permissions the plugin declares (a list of ``qn_portal.api.Permission``).
+
+    Setup. Names start with ``<name>.``. Each permission lists the roles that hold it by default.
+    """
+
+
+@hookspec
+def check_permission(user, action, obj):
+    """Vote on whether ``user`` may do ``action`` on ``obj`` (which may be ``None``).
+
+    Request. Return ``False`` to forbid, ``True`` to allow, ``None`` for no opinion. A single ``False``
+    wins over every ``True``; with no vote, the permission's default roles decide.
+    """
+
+
+@hookspec
+def cli_commands():
+    """Return click commands or groups to add under ``qn-portal`` (a list).
+
+    Setup. Name them after the plugin (a group named ``<name>``) so that they never collide.
+    """
+
+
+@hookspec
+def jinja_filters():
+    """Return a mapping of Jinja filter names to functions.
+
+    Setup. Prefix names with ``<name>_`` unless the filter is meant to be shared.
+    """
+
+
+@hookspec
+def demo_data(demo):
+    """Add the plugin's demo data, once, when ``qn-portal seed-demo`` runs.
+
+    Setup (CLI). ``demo`` is a ``DemoContext``: ``demo.users`` maps ``"admin"``, ``"coordination"``,
+    ``"direction.a"``, ``"mediation.a"``, ``"direction.b"``, ``"mediation.b"``, ``"partenaire"`` to users,
+    ``demo.associations`` maps ``"a"`` and ``"b"`` to associations. Add rows to ``db.session``; the host
+    commits once every plugin has run.
+    """
+
+
+# --- Request hooks -----------------------------------------------------------------------------------
+
+
+@hookspec
+def nav_items(user):
+    """Return the entries that the plugin adds to the main navigation for ``user`` (a list of ``NavItem``).
+
+    Request, on every page. Return only what ``user`` may open; keep it cheap (no queries if possible).
+    """
+
+
+@hookspec
+def dashboard_widgets(user):
+    """Return the boxes that the plugin adds to ``user``'s dashboard (a list of ``Widget``).
+
+    Request, on the dashboard after login. Each widget renders its own template.
+    """
+
+
+@hookspec
+def association_panels(association, user):
+    """Return the sections the plugin adds to ``association``'s page as seen by ``user`` (list of ``Panel``).
+
+    Request. Show private data only when ``can(user, "associations.view_private", association)``.
+    """
+
+
+@hookspec
+def search_documents():
+    """Yield every searchable document the plugin holds (``SearchDocument`` objects).
+
+    Called by ``qn-portal search reindex``; between reindexes, keep the index current with
+    ``qn_portal.api.index_document`` and ``unindex_document``. Results of a disabled plugin are hidden.
+    """
+
+
+# --- Event hooks -------------------------------------------------------------------------------------
+
+
+@hookspec
+def on_event(event):
+    """React to ``event`` (an ``Event``: ``name``, ``data``, ``actor_id``), emitted after its change is saved.
+
+    Event. Listeners are called one by one; one that raises is logged and skipped.
+    """
+
+
+#: Decorate hook implementations with this marker (re-exported as ``qn_portal.api.hookimpl``).
+hookimpl = pluggy.HookimplMarker("qn_portal")

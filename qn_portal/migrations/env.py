@@ -1,0 +1,49 @@
+"""Alembic environment for QN Portal: the app's engine and metadata, every plugin's branch."""
+
+from __future__ import annotations
+
+from alembic import context
+from flask import current_app
+
+config = context.config
+target_metadata = current_app.extensions["migrate"].db.metadata
+
+
+def include_object(obj, name, type_, reflected, compare_to):
+    """When autogenerating for one plugin, look only at its own tables (``<name>_``)."""
+    only = current_app.config.get("QN_AUTOGENERATE_ONLY")
+    if not only or type_ != "table":
+        return True
+    host = current_app.extensions["qn_plugins"]
+    if only == "core":
+        owned = {model.__tablename__ for info in host.plugins.values() if not info.core for model in info.models}
+        return name not in owned
+    return name.startswith(f"{only}_")
+
+
+def run_migrations_offline() -> None:
+    context.configure(url=str(current_app.extensions["migrate"].db.engine.url), target_metadata=target_metadata,
+                      literal_binds=True, include_object=include_object, render_as_batch=True)
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def run_migrations_online() -> None:
+    engine = current_app.extensions["migrate"].db.engine
+    with engine.connect() as connection:
+        context.configure(
+            connection=connection,
+            target_metadata=target_metadata,
+            include_object=include_object,
+            # SQLite cannot ALTER most things: batch mode rebuilds the table instead.
+            render_as_batch=True,
+            compare_type=True,
+        )
+        with context.begin_transaction():
+            context.run_migrations()
+
+
+if context.is_offline_mode():
+    run_migrations_offline()
+else:
+    run_migrations_online()

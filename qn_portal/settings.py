@@ -1,0 +1,128 @@
+"""Configuration: defaults, then ``instance/config.py``, then ``QN_*`` environment variables, then tests."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+from flask import Flask
+
+MiB = 1024 * 1024
+
+DEFAULTS = {
+    "ENV": "development",  # development, testing or production
+    "SITE_NAME": "QN Portal",
+    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    "MAX_CONTENT_LENGTH": 25 * MiB,
+    "UPLOAD_MAX_BYTES": 20 * MiB,
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "SESSION_COOKIE_NAME": "qn_session",
+    "SESSION_MAX_AGE": timedelta(days=30),
+    "REMEMBER_COOKIE_DURATION": timedelta(days=30),
+    "REMEMBER_COOKIE_HTTPONLY": True,
+    "REMEMBER_COOKIE_SAMESITE": "Lax",
+    "REMEMBER_COOKIE_NAME": "qn_remember",
+    # Flask-WTF's one-hour default makes slow users lose long forms: tie the token to the session.
+    "WTF_CSRF_TIME_LIMIT": None,
+    "BABEL_DEFAULT_LOCALE": "fr",
+    "BABEL_DEFAULT_TIMEZONE": "Europe/Paris",
+    "RATELIMIT_STORAGE_URI": "memory://",
+    "RATELIMIT_HEADERS_ENABLED": False,
+    "RATELIMIT_LOGIN_ACCOUNT": "10 per 15 minutes; 100 per day",
+    "RATELIMIT_LOGIN_ADDRESS": "30 per 15 minutes; 500 per day",
+    "RATELIMIT_MAIL_ACCOUNT": "3 per hour; 10 per day",
+    "RATELIMIT_MAIL_ADDRESS": "10 per hour; 50 per day",
+    "RATELIMIT_INVITE": "30 per hour; 200 per day",
+    "MAIL_BACKEND": "console",  # console, smtp or memory (tests)
+    "MAIL_SERVER": "localhost",
+    "MAIL_PORT": 25,
+    "MAIL_USE_TLS": False,
+    "MAIL_USE_SSL": False,
+    "MAIL_USERNAME": "",
+    "MAIL_PASSWORD": "",
+    "MAIL_DEFAULT_SENDER": "QN Portal <ne-pas-repondre@localhost>",
+    "MAIL_TIMEOUT": 10,
+    "INVITATION_MAX_AGE": timedelta(days=7),
+    "RESET_MAX_AGE": timedelta(hours=1),
+    "PASSWORD_MIN_LENGTH": 12,
+    "DISABLED_PLUGINS": [],
+    "REQUIRED_PLUGINS": [],
+    # "isolate": a plugin raising in a request or event hook is logged and skipped; "raise" for tests.
+    "PLUGIN_ERRORS": "isolate",
+    "PER_PAGE": 20,
+}
+
+# Values that must never be a production secret.
+KNOWN_BAD_SECRETS = {"", "dev", "changeme", "secret", "test", "development"}
+
+
+class ConfigurationError(RuntimeError):
+    """The configuration is unsafe or incomplete; the message says what to change."""
+
+
+def load_settings(app: Flask, test_config: dict | None) -> None:
+    app.config.from_mapping(DEFAULTS)
+    app.config.from_pyfile("config.py", silent=True)
+    # QN_DATABASE_URL -> DATABASE_URL, QN_MAIL_SERVER -> MAIL_SERVER; values are parsed as JSON if they can be.
+    app.config.from_prefixed_env(prefix="QN")
+    if test_config:
+        app.config.from_mapping(test_config)
+
+    app.config["DISABLED_PLUGINS"] = _as_list(app.config["DISABLED_PLUGINS"])
+    app.config["REQUIRED_PLUGINS"] = _as_list(app.config["REQUIRED_PLUGINS"])
+    app.config.setdefault("UPLOAD_FOLDER", os.path.join(app.instance_path, "uploads"))
+    database_url = app.config.get("DATABASE_URL") or app.config.get("SQLALCHEMY_DATABASE_URI")
+    if not database_url:
+        database_url = "sqlite:///" + os.path.join(app.instance_path, "qn_portal.db")
+    app.config["SQLALCHEMY_DATABASE_URI"] = database_url
+
+    production = app.config["ENV"] == "production"
+    if production:
+        app.config.setdefault("SESSION_COOKIE_SECURE", True)
+        app.config.setdefault("REMEMBER_COOKIE_SECURE", True)
+        app.config.setdefault("PREFERRED_URL_SCHEME", "https")
+    _ensure_secret_key(app, production)
+    if production:
+        _refuse_unsafe_production(app)
+
+
+def _as_list(value) -> list[str]:
+    if isinstance(value, str):
+        return [item.strip() for item in value.split(",") if item.strip()]
+    return list(value or [])
+
+
+def _ensure_secret_key(app: Flask, production: bool) -> None:
+    if app.config.get("SECRET_KEY"):
+        return
+    if production:
+        raise ConfigurationError(
+            "QN_SECRET_KEY is not set: a production portal needs a real secret of at least 32 characters "
+            "(for example: python -c 'import secrets; print(secrets.token_urlsafe(48))')."
+        )
+    # Development: generate one into the instance folder (git-ignored) on first run and keep it.
+    path = Path(app.instance_path) / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_urlsafe(48))
+    app.config["SECRET_KEY"] = path.read_text().strip()
+
+
+def _refuse_unsafe_production(app: Flask) -> None:
+    if app.debug or app.config.get("DEBUG"):
+        raise ConfigurationError("Debug mode is on in production: unset FLASK_DEBUG and QN_DEBUG.")
+    secret = str(app.config["SECRET_KEY"])
+    if secret.lower() in KNOWN_BAD_SECRETS or len(secret) < 32:
+        raise ConfigurationError("QN_SECRET_KEY is too short or a placeholder: use at least 32 random characters.")
+    if app.config["MAIL_BACKEND"] == "console":
+        app.logger.warning("QN_MAIL_BACKEND is 'console' in production: e-mails will not be delivered.")
+    if app.config["RATELIMIT_STORAGE_URI"].startswith("memory://"):
+        app.logger.warning(
+            "Rate limits are kept in memory, per process: with several workers set "
+            "QN_RATELIMIT_STORAGE_URI=redis://… so that limits hold across them."
+        )

@@ -1,0 +1,57 @@
+"""Markdown rendering, sanitised by an allow-list: the only way user text becomes HTML.
+
+Python-Markdown passes raw HTML, ``javascript:`` links and event attributes through, so its output is
+cleaned by nh3 (an allow-list sanitiser). Render at save time and store the HTML: rendering costs far
+more than sanitising.
+"""
+
+from __future__ import annotations
+
+import markdown as markdown_lib
+import nh3
+from markupsafe import Markup
+
+ALLOWED_TAGS = {
+    "p", "br", "hr", "strong", "em", "b", "i", "code", "pre", "blockquote", "ul", "ol", "li",
+    "h2", "h3", "h4", "h5", "h6", "a", "table", "thead", "tbody", "tr", "th", "td", "del", "abbr", "img",
+}
+ALLOWED_ATTRIBUTES = {
+    "a": {"href", "title"},
+    "abbr": {"title"},
+    "img": {"src", "alt", "title"},
+    "th": {"align"},
+    "td": {"align"},
+}
+URL_SCHEMES = {"http", "https", "mailto", "tel"}
+
+
+def render_markdown(text: str | None) -> Markup:
+    """Render Markdown to safe HTML: headings start at h2 (the page owns h1), links get rel=noopener."""
+    if not text:
+        return Markup("")
+    html = markdown_lib.markdown(
+        text, extensions=["sane_lists", "tables", "fenced_code"], output_format="html"
+    )
+    # The page's own <h1> is its title: shift user headings one level down.
+    html = html.replace("<h1>", "<h2>").replace("</h1>", "</h2>")
+    return Markup(sanitise_html(html))  # noqa: S704 (sanitised by an allow-list just above)
+
+
+def sanitise_html(html: str) -> str:
+    """Keep only allow-listed tags, attributes and URL schemes."""
+    return nh3.clean(
+        html,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes=URL_SCHEMES,
+        link_rel="noopener noreferrer nofollow",
+        strip_comments=True,
+    )
+
+
+def neutralise_csv_cell(value: object) -> str:
+    """Make a value safe for a CSV cell that a spreadsheet will open (no formula injection)."""
+    text = "" if value is None else str(value)
+    if text and text[0] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + text
+    return text

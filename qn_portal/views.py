@@ -1,0 +1,66 @@
+"""Core pages: the dashboard, the language switch, search, file downloads and the health check."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, redirect, render_template, request, send_file, session, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import text
+
+from .extensions import db
+from .pagination import paginate
+from .permissions import require
+from .plugins import get_host
+from .search import search_statement
+from .security import audit, safe_next_url
+from .storage import StoredFile, file_path
+
+bp = Blueprint("main", __name__)
+
+
+@bp.route("/")
+def home():
+    return redirect(url_for("main.dashboard" if current_user.is_authenticated else "auth.login"))
+
+
+@bp.route("/tableau-de-bord")
+@login_required
+def dashboard():
+    widgets = sorted(get_host().collect("dashboard_widgets", user=current_user), key=lambda widget: widget.order)
+    return render_template("dashboard.html", widgets=widgets)
+
+
+@bp.route("/langue", methods=["POST"])
+def set_language():
+    locale = request.form.get("locale")
+    if locale in ("fr", "en"):
+        session["locale"] = locale
+        if current_user.is_authenticated:
+            current_user.locale = locale
+            db.session.commit()
+    return redirect(safe_next_url(request.form.get("next")) or url_for("main.home"))
+
+
+@bp.route("/recherche")
+@login_required
+def search():
+    query = (request.args.get("q") or "").strip()[:200]
+    page = paginate(search_statement(current_user, query)) if query else None
+    return render_template("search.html", query=query, page=page)
+
+
+@bp.route("/fichiers/<key>")
+@login_required
+def download(key: str):
+    stored = db.session.get(StoredFile, key)
+    if stored is None:
+        abort(404)
+    require("files.download", stored)
+    audit("file.download", key=key[:8])
+    return send_file(file_path(stored.key), mimetype=stored.content_type, as_attachment=True,
+                     download_name=stored.original_name, max_age=0)
+
+
+@bp.route("/sante")
+def health():
+    db.session.execute(text("SELECT 1"))
+    return {"status": "ok"}

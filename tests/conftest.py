@@ -1,0 +1,181 @@
+"""Fixtures: an app per test on a database migrated once per session, SQLite or PostgreSQL.
+
+Set ``QN_DATABASE_URL=postgresql+psycopg://user@host:port/db`` to run the suite on PostgreSQL: the suite
+creates its own uniquely named database on that server and drops it at the end.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, make_url, text
+
+from qn_portal import create_app
+from qn_portal.extensions import db
+
+HERE = Path(__file__).parent
+DEMO_PASSWORD = "un long chemin vers la médiathèque"
+CSRF_RE = re.compile(r'name="csrf_token"[^>]*?value="([^"]*)"')
+
+
+def pytest_configure(config):
+    # The suite must not read a developer's instance/config.py or their QN_* variables, except the database.
+    for name in [n for n in os.environ if n.startswith("QN_") and n not in ("QN_DATABASE_URL", "QN_CHROMIUM",
+                                                                             "QN_REQUIRE_BROWSER")]:
+        del os.environ[name]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def example_plugin(tmp_path_factory):
+    """Install the out-of-tree example plugin as a real package (pip), discovered through its entry point."""
+    target = tmp_path_factory.mktemp("site")
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation",
+         "--disable-pip-version-check", "--target", str(target), str(HERE / "example_plugin")],
+        check=True,
+    )
+    sys.path.insert(0, str(target))
+    yield target
+    sys.path.remove(str(target))
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    url = os.environ.get("QN_DATABASE_URL", "")
+    if not url.startswith("postgresql"):
+        yield "sqlite:///" + str(tmp_path_factory.mktemp("db") / "qn_test.db")
+        return
+    name = f"qn_test_{os.getpid()}_{secrets.token_hex(4)}"
+    server = create_engine(url, isolation_level="AUTOCOMMIT")
+    with server.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    yield make_url(url).set(database=name).render_as_string(hide_password=False)
+    with server.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    server.dispose()
+
+
+def make_config(database_url: str, instance: Path, **overrides) -> dict:
+    return {
+        "ENV": "testing",
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-" + "x" * 40,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "MAIL_BACKEND": "memory",
+        "PLUGIN_ERRORS": "raise",
+        "UPLOAD_FOLDER": str(instance / "uploads"),
+        "SERVER_NAME": "portail.test",
+        **overrides,
+    }
+
+
+@pytest.fixture(scope="session")
+def migrated(database_url, example_plugin, tmp_path_factory):
+    """The test database, migrated from empty to every head once for the session."""
+    import flask_migrate
+
+    instance = tmp_path_factory.mktemp("instance")
+    os.environ["QN_INSTANCE_PATH"] = str(instance)
+    app = create_app(make_config(database_url, instance))
+    with app.app_context():
+        flask_migrate.upgrade(revision="heads")
+        db.engine.dispose()
+    return database_url
+
+
+def wipe(app) -> None:
+    """Empty every table (faster than migrating again) so that each test starts from nothing."""
+    with app.app_context():
+        db.session.remove()
+        tables = list(reversed(db.metadata.sorted_tables))
+        with db.engine.begin() as connection:
+            if connection.dialect.name == "postgresql":
+                names = ", ".join(f'"{t.name}"' for t in tables)
+                connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+            else:
+                for table in tables:
+                    connection.execute(table.delete())
+        db.engine.dispose()
+
+
+@pytest.fixture
+def config_overrides():
+    """Override in a test module (or with parametrisation) to change the app's settings."""
+    return {}
+
+
+@pytest.fixture
+def app(migrated, tmp_path, config_overrides):
+    app = create_app(make_config(migrated, tmp_path, **config_overrides))
+    yield app
+    wipe(app)
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def demo(app, monkeypatch):
+    """The demo associations and accounts, with a known password."""
+    from qn_portal.demo import seed_demo
+
+    monkeypatch.setenv("QN_DEMO_PASSWORD", DEMO_PASSWORD)
+    with app.app_context():
+        context = seed_demo(log=lambda message: None)
+        ids = {key: user.id for key, user in context.users.items()}
+        association_ids = {key: association.id for key, association in context.associations.items()}
+        slugs = {key: association.slug for key, association in context.associations.items()}
+    return {"users": ids, "associations": association_ids, "slugs": slugs, "password": DEMO_PASSWORD}
+
+
+def csrf_token(client, url: str = "/connexion") -> str:
+    response = client.get(url)
+    match = CSRF_RE.search(response.get_data(as_text=True))
+    assert match, f"no CSRF token on {url} ({response.status_code})"
+    return match.group(1)
+
+
+def post_form(client, url: str, data: dict | None = None, form_url: str | None = None, **kwargs):
+    """Post ``data`` to ``url`` the way a browser would: with the CSRF token of the form's page."""
+    token = csrf_token(client, form_url or url)
+    return client.post(url, data={"csrf_token": token, **(data or {})}, **kwargs)
+
+
+def login(client, email: str, password: str = DEMO_PASSWORD, remember: bool = False):
+    data = {"email": email, "password": password}
+    if remember:
+        data["remember"] = "y"
+    return post_form(client, "/connexion", data)
+
+
+class Portal:
+    """Sign in as a demo role in one line: ``portal.login_as("mediation.a")``."""
+
+    def __init__(self, app, client):
+        self.app, self.client = app, client
+
+    def login_as(self, key: str):
+        response = login(self.client, f"{key}@example.org")
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return self.client
+
+    def new_client(self):
+        return self.app.test_client()
+
+
+@pytest.fixture
+def portal(app, client, demo):
+    return Portal(app, client)

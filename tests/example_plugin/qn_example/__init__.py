@@ -1,0 +1,59 @@
+"""Carnet d'exemple: a plugin outside the portal's tree, written only against qn_portal.api.
+
+It adds a page, a nav item, a dashboard widget, a model with its migration, and search documents.
+"""
+
+from pathlib import Path
+
+from qn_portal.api import NavItem, Permission, SearchDocument, Widget, hookimpl, lazy_gettext
+
+
+@hookimpl
+def blueprints():
+    from .views import bp
+
+    return [bp]
+
+
+@hookimpl
+def models():
+    from .models import ExampleNote
+
+    return [ExampleNote]
+
+
+@hookimpl
+def migrations_folder():
+    return Path(__file__).parent / "migrations" / "versions"
+
+
+@hookimpl
+def permissions():
+    return [Permission("example.write", lazy_gettext("Écrire dans le carnet"), roles={"coordinator", "mediator"})]
+
+
+@hookimpl
+def nav_items(user):
+    return [NavItem("Carnet", "example.index", order=50)]
+
+
+@hookimpl
+def dashboard_widgets(user):
+    from .models import latest
+
+    return [Widget("Dernières notes du carnet", "example/widget.html", {"notes": latest(3)}, order=50)]
+
+
+@hookimpl
+def search_documents():
+    from .models import all_notes
+
+    for note in all_notes():
+        yield note_document(note)
+
+
+def note_document(note):
+    from flask import url_for
+
+    return SearchDocument(key=f"note:{note.id}", title=note.title, text=note.body,
+                          url=url_for("example.index") + f"#note-{note.id}", visibility="community")
