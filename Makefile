@@ -37,7 +37,7 @@ serve: $(VENV)/.installed
 	$(BIN)/gunicorn --workers 2 --bind $(HOST):$(PORT) 'qn_portal:create_app()'
 
 translations: $(VENV)/.installed-test
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o qn_portal/translations/messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --project=qn-portal -o qn_portal/translations/messages.pot .
 	$(BIN)/pybabel update -i qn_portal/translations/messages.pot -d qn_portal/translations --no-fuzzy-matching
 	$(BIN)/pybabel compile -d qn_portal/translations
 

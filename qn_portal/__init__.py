@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 from pathlib import Path
 
-from flask import Flask, abort, g, request, session
+from flask import Flask, abort, current_app, g, has_request_context, request, session
 from flask_babel import get_locale
 from flask_login import current_user
 
@@ -48,7 +49,9 @@ def configure_settings(app: Flask, test_config: dict | None) -> None:
 def configure_logging(app: Flask) -> None:
     if not logging.getLogger("qn_portal").handlers and app.config["ENV"] != "testing":
         handler = logging.StreamHandler()
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        formatter = logging.Formatter("%(asctime)sZ %(levelname)s %(name)s: %(message)s", "%Y-%m-%dT%H:%M:%S")
+        formatter.converter = time.gmtime  # logs in UTC, whatever the server's zone
+        handler.setFormatter(formatter)
         logging.getLogger("qn_portal").addHandler(handler)
         logging.getLogger("qn_portal").setLevel(logging.INFO)
 
@@ -73,11 +76,14 @@ def configure_extensions(app: Flask) -> None:
 
 
 def select_locale() -> str:
+    default = current_app.config["BABEL_DEFAULT_LOCALE"]
+    if not has_request_context():
+        return default  # CLI commands and jobs: no session, no signed-in user
     if current_user and current_user.is_authenticated and current_user.locale in LOCALES:
         return current_user.locale
     if session.get("locale") in LOCALES:
         return session["locale"]
-    return "fr"
+    return default
 
 
 def configure_plugins(app: Flask) -> None:
@@ -174,9 +180,14 @@ def configure_errors(app: Flask) -> None:
         return render_template("errors/error.html", code=code, message=messages[code]()), code
 
     for code in messages:
-        if code in (500, 503):
+        if code in (403, 500, 503):
             continue
         app.register_error_handler(code, lambda error, code=code: render_error(code))
+
+    @app.errorhandler(403)
+    def forbidden(error):
+        audit("access", outcome="refused", path=request.path)
+        return render_error(403)
 
     @app.errorhandler(CSRFError)
     def csrf_error(error):
@@ -188,7 +199,15 @@ def configure_errors(app: Flask) -> None:
 
     @app.errorhandler(OperationalError)
     def database_unavailable(error):
-        db.session.rollback()
+        from contextlib import suppress
+
+        from sqlalchemy.exc import SQLAlchemyError
+
+        with suppress(SQLAlchemyError):  # the connection is gone: nothing to roll back
+            db.session.rollback()
+        # The page must not reach the database again (the user loader would raise anew and turn the 503 into
+        # a bare 500): render it as for a signed-out visitor.
+        g._login_user = login_manager.anonymous_user()
         app.logger.error("database unavailable: %s", error.__class__.__name__)
         return render_error(503)
 

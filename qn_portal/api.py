@@ -5,7 +5,8 @@
 
 from __future__ import annotations
 
-from flask_babel import gettext, lazy_gettext
+from flask_babel import gettext as _gettext
+from flask_babel import lazy_gettext as _lazy_gettext
 from flask_wtf import FlaskForm
 
 from .contributions import DemoContext, Event, NavItem, Panel, Permission, SearchDocument, Widget
@@ -20,6 +21,16 @@ from .permissions import can, public, require, requires
 from .search import index_document, unindex_document
 from .storage import StoredFile, UploadRefused, delete_file, save_upload
 from .text import neutralise_csv_cell, render_markdown
+
+
+def gettext(string: str, **variables) -> str:
+    """Translate ``string`` (a French msgid) into the current language; ``%(name)s`` takes ``variables``."""
+    return _gettext(string, **variables)
+
+
+def lazy_gettext(string: str, **variables):
+    """Like ``gettext``, translated only when shown: for labels defined at import time (forms, permissions)."""
+    return _lazy_gettext(string, **variables)
 
 
 def flash_success(message: str) -> None:

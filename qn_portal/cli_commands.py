@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 import flask_migrate
+from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask.cli import with_appcontext
 
@@ -90,6 +91,10 @@ def db_check():
 def create_admin(email, name, password):
     """Create an admin account (or make an existing account admin)."""
     email = normalise_email(email)
+    try:  # the login form would refuse a malformed address: an admin who can never sign in is no admin
+        validate_email(email, check_deliverability=False)
+    except EmailNotValidError as error:
+        raise click.BadParameter(str(error), param_hint="--email") from error
     problem = password_problem(password, [email, name])
     if problem:
         raise click.ClickException(str(problem))

@@ -3,7 +3,8 @@
 There are three kinds of hooks, with different failure rules:
 
 * **Setup hooks** run once per app in ``create_app()``. A plugin whose setup hook raises is refused
-  (logged, shown on the admin's plugins page) and the portal starts without it.
+  (logged, shown on the admin's plugins page) and the portal starts without it. Two of them, marked
+  "Setup (CLI)", run in a command instead (``seed-demo``, ``search reindex``); a failure stops it.
 * **Request hooks** collect contributions while a page renders. Each plugin is called on its own; one
   that raises is logged and skipped and the page still renders.
 * **Event hooks** are told that something happened. Isolated the same way.
@@ -27,7 +28,8 @@ def blueprints(app):
     """Return the plugin's Flask blueprints (a list).
 
     Setup. A plugin's blueprint must be named after the plugin and mounted at ``/<name>``: the host
-    refuses any other name or prefix, so no plugin can shadow a core route. Every view requires a
+    refuses any other name or prefix, and a name whose ``/<name>`` the portal already uses, so no plugin
+    can shadow a core route. Every view requires a
     signed-in user unless decorated with ``qn_portal.api.public``; a disabled plugin's URLs answer 404.
     """
 
@@ -94,6 +96,17 @@ def demo_data(demo):
     """
 
 
+@hookspec
+def search_documents():
+    """Yield every searchable document the plugin holds (``SearchDocument`` objects).
+
+    Setup (CLI), when ``qn-portal search reindex`` runs, for every loaded plugin, enabled or not (a disabled
+    plugin's results are hidden at query time, not deleted). A plugin that raises stops the reindex and
+    the index stays as it was. Between reindexes, keep the index current with
+    ``qn_portal.api.index_document`` and ``unindex_document``.
+    """
+
+
 # --- Request hooks -----------------------------------------------------------------------------------
 
 
@@ -118,15 +131,6 @@ def association_panels(association, user):
     """Return the sections the plugin adds to ``association``'s page as seen by ``user`` (list of ``Panel``).
 
     Request. Show private data only when ``can(user, "associations.view_private", association)``.
-    """
-
-
-@hookspec
-def search_documents():
-    """Yield every searchable document the plugin holds (``SearchDocument`` objects).
-
-    Called by ``qn-portal search reindex``; between reindexes, keep the index current with
-    ``qn_portal.api.index_document`` and ``unindex_document``. Results of a disabled plugin are hidden.
     """
 
 

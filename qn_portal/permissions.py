@@ -34,7 +34,9 @@ def can(user: Any, action: str, obj: Any = None) -> bool:
     plugin = action.split(".", 1)[0]
     if plugin in host.plugins and not host.is_enabled(plugin):
         return False
-    votes = [vote for _name, vote in host.call_each("check_permission", user=user, action=action, obj=obj)]
+    # A voter that raises counts as "no": failing closed never grants what a plugin meant to refuse.
+    votes = [vote for _name, vote in
+             host.call_each("check_permission", on_failure=False, user=user, action=action, obj=obj)]
     if False in votes:
         return False
     if True in votes:

@@ -30,6 +30,9 @@ CORE = "core"
 log = logging.getLogger("qn_portal.plugins")
 
 
+_SKIP = object()
+
+
 class PluginState(db.Model):
     """The admin's choice to enable or disable a plugin, shared by every worker."""
 
@@ -87,7 +90,10 @@ class PluginHost:
                 distribution=entry_point.dist.name if entry_point.dist else "",
             )
             if entry_point.name in self.plugins:
-                self._refuse(info, f"another plugin is already named {entry_point.name!r}")
+                # Listed under its own key: the plugin that holds the name (the core, say) must stay as it is.
+                info.error = f"another plugin is already named {entry_point.name!r}"
+                self.plugins[f"{entry_point.name} ({info.distribution or entry_point.value})"] = info
+                log.error("plugin %s refused: %s", info.name, info.error)
                 continue
             try:
                 module = entry_point.load()
@@ -121,8 +127,9 @@ class PluginHost:
     def _refuse(self, info: PluginInfo, reason: str) -> None:
         info.error = reason
         self.plugins[info.name] = info
-        if info.module is not None and self.pm.is_registered(info.module):
-            self.pm.unregister(info.module)
+        # Unregister by name: the same module may be registered under another plugin's name.
+        if info.module is not None and self.pm.get_plugin(info.name) is info.module:
+            self.pm.unregister(name=info.name)
         log.error("plugin %s refused: %s", info.name, reason)
 
     def _setup(self, info: PluginInfo) -> None:
@@ -173,6 +180,15 @@ class PluginHost:
         name = info.name
         if info.core:
             return
+        shadowed = self._shadowed_hooks(info.module)
+        if shadowed:
+            raise PluginLoadError(
+                f"the submodule {info.module.__name__}.{shadowed[0]} replaced the {shadowed[0]}() hook in the package: "
+                "import it at the top of __init__.py, before the hook functions, or give it another name"
+            )
+        used = {rule.rule.split("/")[1] for rule in self.app.url_map.iter_rules()}
+        if blueprints and (name in used or name in self.app.blueprints):
+            raise PluginLoadError(f"/{name} is already used by the portal: the plugin needs another name")
         for blueprint in blueprints:
             if blueprint.name != name:
                 raise PluginLoadError(f"blueprint {blueprint.name!r} must be named {name!r}")
@@ -195,6 +211,19 @@ class PluginHost:
         for filter_name in filters:
             if filter_name in self.app.jinja_env.filters:
                 raise PluginLoadError(f"Jinja filter {filter_name!r} already exists")
+
+    def _shadowed_hooks(self, module: ModuleType) -> list[str]:
+        """Hooks whose name the package's own submodule took (``models.py`` imported after ``def models()``).
+
+        Python binds a submodule to its package's namespace when it is first imported, replacing a hook
+        function of the same name: the next app would silently lose that hook.
+        """
+        package = getattr(module, "__name__", None)
+        return [
+            hook for hook, caller in sorted(vars(self.pm.hook).items())
+            if caller.has_spec() and isinstance(getattr(module, hook, None), ModuleType)
+            and getattr(module, hook).__name__ == f"{package}.{hook}"
+        ]
 
     def _is_loaded(self, name: str) -> bool:
         info = self.plugins.get(name)
@@ -249,8 +278,12 @@ class PluginHost:
             if impl.plugin_name == plugin_name
         ]
 
-    def call_each(self, hook: str, **kwargs) -> list[tuple[str, Any]]:
-        """Call every enabled plugin's ``hook``, isolating failures; return ``(plugin, result)`` pairs."""
+    def call_each(self, hook: str, *, on_failure: Any = _SKIP, **kwargs) -> list[tuple[str, Any]]:
+        """Call every enabled plugin's ``hook``, isolating failures; return ``(plugin, result)`` pairs.
+
+        A plugin that raises is logged and skipped, or counted as having returned ``on_failure`` when
+        that is given (a permission voter that fails must say "no", not stay silent).
+        """
         results = []
         order = {name: index for index, name in enumerate(self.plugins)}
         for impl in sorted(self._impls(hook), key=lambda impl: order.get(impl.plugin_name, 0)):
@@ -261,8 +294,11 @@ class PluginHost:
             except Exception:
                 if current_app.config["PLUGIN_ERRORS"] == "raise":
                     raise
-                log.exception("plugin %s failed in hook %s; skipped", impl.plugin_name, hook)
-                continue
+                if on_failure is _SKIP:
+                    log.exception("plugin %s failed in hook %s; skipped", impl.plugin_name, hook)
+                    continue
+                log.exception("plugin %s failed in hook %s; counted as %r", impl.plugin_name, hook, on_failure)
+                result = on_failure
             results.append((impl.plugin_name, result))
         return results
 

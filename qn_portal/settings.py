@@ -20,6 +20,10 @@ DEFAULTS = {
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "SESSION_COOKIE_NAME": "qn_session",
+    # None: decided by ENV below (True in production). Flask's own default is False, not unset.
+    "SESSION_COOKIE_SECURE": None,
+    "REMEMBER_COOKIE_SECURE": None,
+    "PREFERRED_URL_SCHEME": None,
     "SESSION_MAX_AGE": timedelta(days=30),
     "REMEMBER_COOKIE_DURATION": timedelta(days=30),
     "REMEMBER_COOKIE_HTTPONLY": True,
@@ -29,6 +33,9 @@ DEFAULTS = {
     "WTF_CSRF_TIME_LIMIT": None,
     "BABEL_DEFAULT_LOCALE": "fr",
     "BABEL_DEFAULT_TIMEZONE": "Europe/Paris",
+    # Explicit, not left to Flask-Limiter: its one module-level Limiter keeps the last app's "enabled" as the
+    # default for the next app, so one app with limits off (a test) would switch them off for every later one.
+    "RATELIMIT_ENABLED": True,
     "RATELIMIT_STORAGE_URI": "memory://",
     "RATELIMIT_HEADERS_ENABLED": False,
     "RATELIMIT_LOGIN_ACCOUNT": "10 per 15 minutes; 100 per day",
@@ -68,25 +75,33 @@ def load_settings(app: Flask, test_config: dict | None) -> None:
     app.config.from_pyfile("config.py", silent=True)
     # QN_DATABASE_URL -> DATABASE_URL, QN_MAIL_SERVER -> MAIL_SERVER; values are parsed as JSON if they can be.
     app.config.from_prefixed_env(prefix="QN")
+    _promote_database_url(app)
     if test_config:
+        # Tests name their database: it must win over a QN_DATABASE_URL in the environment.
         app.config.from_mapping(test_config)
+        _promote_database_url(app)
 
     app.config["DISABLED_PLUGINS"] = _as_list(app.config["DISABLED_PLUGINS"])
     app.config["REQUIRED_PLUGINS"] = _as_list(app.config["REQUIRED_PLUGINS"])
     app.config.setdefault("UPLOAD_FOLDER", os.path.join(app.instance_path, "uploads"))
-    database_url = app.config.get("DATABASE_URL") or app.config.get("SQLALCHEMY_DATABASE_URI")
-    if not database_url:
-        database_url = "sqlite:///" + os.path.join(app.instance_path, "qn_portal.db")
-    app.config["SQLALCHEMY_DATABASE_URI"] = database_url
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + os.path.join(app.instance_path, "qn_portal.db")
 
     production = app.config["ENV"] == "production"
-    if production:
-        app.config.setdefault("SESSION_COOKIE_SECURE", True)
-        app.config.setdefault("REMEMBER_COOKIE_SECURE", True)
-        app.config.setdefault("PREFERRED_URL_SCHEME", "https")
+    for name, secure, plain in (("SESSION_COOKIE_SECURE", True, False), ("REMEMBER_COOKIE_SECURE", True, False),
+                                ("PREFERRED_URL_SCHEME", "https", "http")):
+        if app.config.get(name) is None:
+            app.config[name] = secure if production else plain
     _ensure_secret_key(app, production)
     if production:
         _refuse_unsafe_production(app)
+
+
+def _promote_database_url(app: Flask) -> None:
+    """``DATABASE_URL`` (``QN_DATABASE_URL``) is our name for ``SQLALCHEMY_DATABASE_URI``: the later layer wins."""
+    url = app.config.pop("DATABASE_URL", None)
+    if url:
+        app.config["SQLALCHEMY_DATABASE_URI"] = str(url)
 
 
 def _as_list(value) -> list[str]:

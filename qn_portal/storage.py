@@ -121,6 +121,12 @@ def file_path(key: str) -> Path:
 
 
 def _clean_name(name: str, extension: str) -> str:
+    """The base name without path, control or reserved characters, at most 200 characters, ending in .extension."""
     stem = Path(name.replace("\\", "/")).name
     stem = "".join(ch for ch in stem if ch.isprintable() and ch not in '<>:"/\\|?*').strip(" .")
-    return (stem or "fichier")[:200] or f"fichier.{extension}"
+    suffix = f".{extension}"
+    if not stem.lower().endswith(suffix):
+        stem = (stem or "fichier") + suffix
+    if len(stem) > 200:
+        stem = stem[: 200 - len(suffix)] + stem[-len(suffix):]
+    return stem

@@ -30,7 +30,9 @@ def render_markdown(text: str | None) -> Markup:
     if not text:
         return Markup("")
     html = markdown_lib.markdown(
-        text, extensions=["sane_lists", "tables", "fenced_code"], output_format="html"
+        text, extensions=["sane_lists", "tables", "fenced_code"], output_format="html",
+        # Column alignment as an attribute: the sanitiser drops style attributes.
+        extension_configs={"tables": {"use_align_attribute": True}},
     )
     # The page's own <h1> is its title: shift user headings one level down.
     html = html.replace("<h1>", "<h2>").replace("</h1>", "</h2>")

@@ -55,8 +55,11 @@ def download(key: str):
     if stored is None:
         abort(404)
     require("files.download", stored)
+    path = file_path(stored.key)
+    if not path.is_file():
+        abort(404)  # the row outlived its file (restored database, manual clean-up): not a server error
     audit("file.download", key=key[:8])
-    return send_file(file_path(stored.key), mimetype=stored.content_type, as_attachment=True,
+    return send_file(path, mimetype=stored.content_type, as_attachment=True,
                      download_name=stored.original_name, max_age=0)
 
 

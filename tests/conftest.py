@@ -11,10 +11,12 @@ import re
 import secrets
 import subprocess
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, make_url, text
+from werkzeug.security import generate_password_hash
 
 from qn_portal import create_app
 from qn_portal.extensions import db
@@ -45,20 +47,30 @@ def example_plugin(tmp_path_factory):
     sys.path.remove(str(target))
 
 
-@pytest.fixture(scope="session")
-def database_url(tmp_path_factory):
+@contextmanager
+def new_database(label: str, sqlite_folder: Path):
+    """An empty database of the kind the suite runs on: a SQLite file, or a uniquely named PostgreSQL
+    database on the server of ``QN_DATABASE_URL``, dropped afterwards (CI reuses one server)."""
     url = os.environ.get("QN_DATABASE_URL", "")
     if not url.startswith("postgresql"):
-        yield "sqlite:///" + str(tmp_path_factory.mktemp("db") / "qn_test.db")
+        yield "sqlite:///" + str(sqlite_folder / f"{label}.db")
         return
-    name = f"qn_test_{os.getpid()}_{secrets.token_hex(4)}"
+    name = f"{label}_{os.getpid()}_{secrets.token_hex(4)}"
     server = create_engine(url, isolation_level="AUTOCOMMIT")
     with server.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{name}"'))
-    yield make_url(url).set(database=name).render_as_string(hide_password=False)
-    with server.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    server.dispose()
+    try:
+        yield make_url(url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with server.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        server.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    with new_database("qn_test", tmp_path_factory.mktemp("db")) as url:
+        yield url
 
 
 def make_config(database_url: str, instance: Path, **overrides) -> dict:
@@ -127,12 +139,19 @@ def runner(app):
     return app.test_cli_runner()
 
 
+def fast_hash(password: str) -> str:
+    """A hash that is cheap to check, for the demo accounts only: scrypt costs ~0.1 s a login. Every test
+    that sets a password through the portal still goes through scrypt."""
+    return generate_password_hash(password, method="pbkdf2:sha256:1")
+
+
 @pytest.fixture
 def demo(app, monkeypatch):
     """The demo associations and accounts, with a known password."""
     from qn_portal.demo import seed_demo
 
     monkeypatch.setenv("QN_DEMO_PASSWORD", DEMO_PASSWORD)
+    monkeypatch.setattr("qn_portal.demo.hash_password", fast_hash)
     with app.app_context():
         context = seed_demo(log=lambda message: None)
         ids = {key: user.id for key, user in context.users.items()}
@@ -152,6 +171,18 @@ def post_form(client, url: str, data: dict | None = None, form_url: str | None =
     """Post ``data`` to ``url`` the way a browser would: with the CSRF token of the form's page."""
     token = csrf_token(client, form_url or url)
     return client.post(url, data={"csrf_token": token, **(data or {})}, **kwargs)
+
+
+def email(key: str) -> str:
+    return f"{key}@example.org"
+
+
+def signed_in(app, key: str):
+    """A new test client signed in as the demo account ``key`` (e.g. ``"mediation.a"``)."""
+    client = app.test_client()
+    response = login(client, email(key))
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return client
 
 
 def login(client, email: str, password: str = DEMO_PASSWORD, remember: bool = False):

@@ -5,9 +5,15 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, RadioField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, Regexp, ValidationError
 
 from .passwords import MAX_LENGTH, password_problem
+
+
+def choices(pairs) -> list:
+    """Field choices from (value, label) pairs; WTForms 3.3 deprecates tuples and 3.4 drops them."""
+    return [SelectChoice(value, label) for value, label in pairs]
 
 EMAIL_REQUIRED = _l("Indiquez une adresse e-mail.")
 EMAIL_INVALID = _l("Cette adresse e-mail n'est pas valide.")
@@ -92,16 +98,16 @@ class ProfileForm(FlaskForm):
     )
     notify_email = RadioField(
         _l("Notifications par e-mail"),
-        choices=[
+        choices=choices([
             ("immediate", _l("À chaque nouveauté")),
             ("daily", _l("Un résumé par jour")),
             ("none", _l("Jamais (seulement sur le portail)")),
-        ],
+        ]),
         validators=[DataRequired(_l("Choisissez une option."))],
     )
     locale = RadioField(
         _l("Langue de l'interface"),
-        choices=[("fr", "Français"), ("en", "English")],
+        choices=choices([("fr", "Français"), ("en", "English")]),
         validators=[DataRequired(_l("Choisissez une option."))],
     )
 
@@ -112,10 +118,11 @@ class InviteForm(FlaskForm):
     email = email_field()
     name = StringField(_l("Prénom et nom (facultatif)"), validators=[Optional(), Length(max=120)])
     role = SelectField(_l("Rôle sur le portail"), validators=[DataRequired(_l("Choisissez un rôle."))])
-    association_id = SelectField(_l("Association"), coerce=str, validators=[Optional()])
+    # No Optional() here: it would stop the chain before validate_association_id when the field is empty.
+    association_id = SelectField(_l("Association"), coerce=str, default="")
     association_role = SelectField(
         _l("Rôle dans l'association"),
-        choices=[("mediator", _l("Médiateur ou médiatrice")), ("manager", _l("Direction de l'association"))],
+        choices=choices([("mediator", _l("Médiateur ou médiatrice")), ("manager", _l("Direction de l'association"))]),
         validators=[Optional()],
     )
 

@@ -25,6 +25,9 @@ def password_problem(password: str, user_inputs: list[str] | None = None) -> str
         return _("Le mot de passe doit contenir au moins %(n)d caractères. Une phrase de plusieurs mots convient très bien.", n=minimum)
     if len(password) > MAX_LENGTH:
         return _("Le mot de passe ne doit pas dépasser %(n)d caractères.", n=MAX_LENGTH)
+    # zxcvbn alone lets "mon adresse someone@example.org" through: the address is no secret.
+    if any("@" in value and value.strip().casefold() in password.casefold() for value in user_inputs or []):
+        return _("Le mot de passe ne doit pas contenir votre adresse e-mail.")
     inputs = [value for value in (user_inputs or []) if value] + PORTAL_WORDS
     for value in user_inputs or []:
         inputs.extend(part for part in value.replace("@", " ").replace(".", " ").split() if len(part) > 2)

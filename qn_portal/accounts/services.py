@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from flask import render_template, url_for
+from flask import current_app, render_template, url_for
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -48,20 +49,30 @@ def invite(inviter: User, email: str, name: str, role: str, association: Associa
     if association is not None and user.membership_in(association.id) is None:
         db.session.add(Membership(user=user, association=association, role=association_role or "mediator"))
     db.session.commit()
-    if is_new:
+    # Someone who never accepted (their link may have expired) gets a fresh link, as the expired page promises.
+    if is_new or (user.password_hash is None and user.active):
         link = url_for("auth.accept_invitation", token=make_token(user, INVITATION), _external=True)
-        body = render_template("mail/invitation.txt", user=user, inviter=inviter, link=link, association=association)
-        send_mail(user.email, _("Invitation au portail Quartiers Numériques"), body)
+        with force_locale(recipient_locale(user)):
+            body = render_template("mail/invitation.txt", user=user, inviter=inviter, link=link, association=association)
+            send_mail(user.email, _("Invitation au portail Quartiers Numériques"), body)
     elif association is not None and user.active:
-        body = render_template("mail/added_to_association.txt", user=user, inviter=inviter, association=association)
-        send_mail(user.email, _("Vous avez été ajouté·e à %(name)s", name=association.name), body)
+        with force_locale(recipient_locale(user)):
+            body = render_template("mail/added_to_association.txt", user=user, inviter=inviter, association=association)
+            send_mail(user.email, _("Vous avez été ajouté·e à %(name)s", name=association.name), body)
     emit("core.user_invited", actor_id=inviter.id, user_id=user.id,
          association_id=association.id if association else None, new=is_new)
 
 
+def recipient_locale(user: User) -> str:
+    """Mail is written in its recipient's language, not in that of whoever caused it to be sent."""
+    return user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
 def send_reset_link(user: User) -> None:
     link = url_for("auth.reset_password", token=make_token(user, RESET), _external=True)
-    send_mail(user.email, _("Réinitialiser votre mot de passe"), render_template("mail/reset.txt", user=user, link=link))
+    with force_locale(recipient_locale(user)):
+        send_mail(user.email, _("Réinitialiser votre mot de passe"),
+                  render_template("mail/reset.txt", user=user, link=link))
 
 
 def set_password(user: User, password: str, keep_current_session: bool) -> None:

@@ -20,6 +20,7 @@ from .forms import (
     LoginForm,
     ProfileForm,
     SetPasswordForm,
+    choices,
 )
 from .models import PLATFORM_ROLES, User, normalise_email
 from .passwords import verify_password
@@ -184,8 +185,8 @@ def invite():
     form = InviteForm()
     roles = services.invitable_roles(current_user)
     associations = services.invitable_associations(current_user)
-    form.role.choices = [(role, ROLE_LABELS[role]) for role in roles if role in PLATFORM_ROLES]
-    form.association_id.choices = [("", _("— Aucune —"))] + [(str(a.id), a.name) for a in associations]
+    form.role.choices = choices((role, ROLE_LABELS[role]) for role in roles if role in PLATFORM_ROLES)
+    form.association_id.choices = choices([("", _("— Aucune —"))] + [(str(a.id), a.name) for a in associations])
     if request.method == "GET" and len(associations) == 1 and roles == ["member"]:
         form.association_id.data = str(associations[0].id)
     if form.validate_on_submit():

@@ -31,16 +31,39 @@ def run_migrations_offline() -> None:
 def run_migrations_online() -> None:
     engine = current_app.extensions["migrate"].db.engine
     with engine.connect() as connection:
-        context.configure(
-            connection=connection,
-            target_metadata=target_metadata,
-            include_object=include_object,
-            # SQLite cannot ALTER most things: batch mode rebuilds the table instead.
-            render_as_batch=True,
-            compare_type=True,
-        )
-        with context.begin_transaction():
-            context.run_migrations()
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # Batch mode rebuilds a table and drops the old one; with foreign keys on, that DROP deletes every
+            # row first and fires ON DELETE CASCADE in the child tables. The pragma only works outside a
+            # transaction: set it on the driver's connection before SQLAlchemy begins one.
+            _sqlite_pragma(connection, "PRAGMA foreign_keys=OFF")
+        try:
+            context.configure(
+                connection=connection,
+                target_metadata=target_metadata,
+                include_object=include_object,
+                # SQLite cannot ALTER most things: batch mode rebuilds the table instead.
+                render_as_batch=True,
+                compare_type=True,
+                # Our SQLite connections run DDL inside explicit transactions: all migrations of a run commit
+                # together, after the foreign key check below, or not at all.
+                transactional_ddl=True,
+            )
+            with context.begin_transaction():
+                context.run_migrations()
+                if sqlite:
+                    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+                    if broken:
+                        raise RuntimeError(f"the migration left rows with broken foreign keys: {broken[:5]}")
+        finally:
+            if sqlite:
+                if connection.in_transaction():
+                    connection.rollback()  # what is left: reads after the commit, or a failed run
+                _sqlite_pragma(connection, "PRAGMA foreign_keys=ON")
+
+
+def _sqlite_pragma(connection, statement: str) -> None:
+    connection.connection.driver_connection.execute(statement)
 
 
 if context.is_offline_mode():

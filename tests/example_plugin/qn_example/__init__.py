@@ -7,6 +7,10 @@ from pathlib import Path
 
 from qn_portal.api import NavItem, Permission, SearchDocument, Widget, hookimpl, lazy_gettext
 
+# Imported here, before the hook functions: imported later (inside a hook), the submodule ``models`` would
+# replace the ``models`` hook in this package's namespace (see docs/plugins.md).
+from .models import ExampleNote, all_notes, latest
+
 
 @hookimpl
 def blueprints():
@@ -17,8 +21,6 @@ def blueprints():
 
 @hookimpl
 def models():
-    from .models import ExampleNote
-
     return [ExampleNote]
 
 
@@ -39,15 +41,11 @@ def nav_items(user):
 
 @hookimpl
 def dashboard_widgets(user):
-    from .models import latest
-
     return [Widget("Dernières notes du carnet", "example/widget.html", {"notes": latest(3)}, order=50)]
 
 
 @hookimpl
 def search_documents():
-    from .models import all_notes
-
     for note in all_notes():
         yield note_document(note)
 
