@@ -9,13 +9,25 @@ from flask_babel import gettext as _gettext
 from flask_babel import lazy_gettext as _lazy_gettext
 from flask_wtf import FlaskForm
 
-from .contributions import DemoContext, Event, NavItem, Panel, Permission, SearchDocument, Widget
+from .associations.services import current_association
+from .audit.service import audit, audit_export
+from .contributions import (
+    DemoContext,
+    Event,
+    NavItem,
+    NotificationKind,
+    Panel,
+    Permission,
+    SearchDocument,
+    Widget,
+)
 from .database import lock_for_update, write_transaction
 from .dbtypes import UTCDateTime, utcnow
 from .events import emit
 from .extensions import db
 from .hookspecs import hookimpl
 from .mail import send_mail
+from .notifications.services import notify
 from .pagination import paginate
 from .permissions import can, public, require, requires
 from .search import index_document, unindex_document
@@ -48,9 +60,10 @@ def flash_error(message: str) -> None:
 
 
 __all__ = [
-    "DemoContext", "Event", "FlaskForm", "NavItem", "Panel", "Permission", "SearchDocument", "StoredFile",
-    "UTCDateTime", "UploadRefused", "Widget", "can", "db", "delete_file", "emit", "flash_error", "flash_success",
-    "gettext", "hookimpl", "index_document", "lazy_gettext", "lock_for_update", "neutralise_csv_cell", "paginate",
+    "DemoContext", "Event", "FlaskForm", "NavItem", "NotificationKind", "Panel", "Permission", "SearchDocument", "StoredFile",
+    "UTCDateTime", "UploadRefused", "Widget", "audit", "audit_export", "can", "current_association",
+    "db", "delete_file", "emit", "flash_error", "flash_success",
+    "gettext", "hookimpl", "index_document", "lazy_gettext", "lock_for_update", "neutralise_csv_cell", "notify", "paginate",
     "public", "render_markdown", "require", "requires", "save_upload", "send_mail", "unindex_document", "utcnow",
     "write_transaction",
 ]

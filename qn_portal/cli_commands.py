@@ -1,4 +1,4 @@
-"""The core's commands under ``qn-portal``: db, create-admin, seed-demo, plugins, search."""
+"""The core's commands under ``qn-portal``: db, create-admin, seed-demo, plugins, search, audit."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from .accounts.passwords import hash_password, password_problem
 from .dbtypes import utcnow
 from .extensions import db
 from .plugins import get_host
+from .security import audit
 
 
 @click.group("db")
@@ -106,6 +107,7 @@ def create_admin(email, name, password):
     user.password_changed_at = utcnow()
     db.session.add(user)
     db.session.commit()
+    audit("account.admin_granted", target=user, account_id=user.id)
     click.echo(f"Admin ready: {email}")
 
 
@@ -119,6 +121,9 @@ def seed_demo_command():
     if demo is None:
         click.echo("Demo data already present: nothing to do.")
         return
+    from .search import reindex
+
+    click.echo(f"{reindex()} documents indexed for search.")  # every plugin's demo data, found at once
     click.echo("Demo accounts (password below, shown once):")
     for email, _name, role, association, association_role in DEMO_USERS.values():
         detail = f"{association_role} of {association.upper()}" if association else role
@@ -148,10 +153,27 @@ def search_group():
 @search_group.command("reindex")
 @with_appcontext
 def search_reindex():
-    """Rebuild the index from every plugin's documents."""
+    """Rebuild the index from every plugin's documents, in one transaction (all or nothing)."""
     from .search import reindex
 
     click.echo(f"{reindex()} documents indexed.")
 
 
-CORE_COMMANDS = [create_admin, seed_demo_command, plugins_command, search_group]
+@click.group("audit")
+def audit_group():
+    """The audit log: who did what, when, from where (read it at /admin/journal)."""
+
+
+@audit_group.command("purge")
+@click.option("--older-than-days", type=click.IntRange(min=1), default=365, show_default=True,
+              help="Delete the entries older than this many days (keep them 6 to 12 months).")
+@with_appcontext
+def audit_purge(older_than_days):
+    """Delete old audit entries (run it from cron, e.g. once a day)."""
+    from .audit.service import purge
+
+    count = purge(older_than_days)
+    click.echo(f"{count} audit entries older than {older_than_days} days deleted.")
+
+
+CORE_COMMANDS = [create_admin, seed_demo_command, plugins_command, search_group, audit_group]

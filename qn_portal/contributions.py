@@ -60,8 +60,10 @@ class Permission:
 class SearchDocument:
     """One searchable thing. ``key`` is unique within its plugin (e.g. ``"note:12"``).
 
-    ``visibility`` is ``"public"``, ``"community"`` (any signed-in user) or ``"association"`` (members of
-    ``association_id`` and coordinators).
+    ``visibility`` is ``"public"``, ``"community"`` (any signed-in user, partners included) or
+    ``"association"`` (members of ``association_id``, coordinators and admins; never partners).
+    ``kind`` is the heading the result is grouped under on the results page, a short French label marked
+    for translation (``lazy_gettext("Note")``); it defaults to the plugin's name.
     """
 
     key: str
@@ -70,6 +72,7 @@ class SearchDocument:
     url: str
     association_id: int | None = None
     visibility: str = "community"
+    kind: str = ""
 
 
 @dataclass(frozen=True)
@@ -79,6 +82,19 @@ class Event:
     name: str
     data: dict[str, Any] = field(default_factory=dict)
     actor_id: int | None = None
+
+
+@dataclass(frozen=True)
+class NotificationKind:
+    """A kind of notification that a plugin creates, named ``<plugin>.<what>`` (``core.added_to_association``).
+
+    ``label`` and ``description`` tell a person, on their notification preferences page, what they will be
+    told about; each person chooses per kind how they hear about it by e-mail.
+    """
+
+    name: str
+    label: str
+    description: str = ""
 
 
 @dataclass

@@ -18,19 +18,23 @@ def blueprints():
     from .accounts.views import bp as auth
     from .admin.views import bp as admin
     from .associations.views import bp as associations
+    from .notifications.views import bp as notifications
     from .views import bp as main
 
-    return [main, auth, admin, associations]
+    return [main, auth, admin, associations, notifications]
 
 
 @hookimpl
 def models():
     from .accounts.models import User, UserSession
-    from .associations.models import Association, Membership
+    from .associations.models import Association, Membership, Neighbourhood
+    from .audit.models import AuditEntry
+    from .notifications.models import Notification, NotificationPreference
     from .plugins import PluginState
     from .search import SearchEntry
 
-    return [User, UserSession, Association, Membership, PluginState, StoredFile, SearchEntry]
+    return [User, UserSession, Association, Membership, PluginState, StoredFile, SearchEntry, AuditEntry,
+            Notification, NotificationPreference, Neighbourhood]
 
 
 @hookimpl
@@ -49,6 +53,12 @@ def permissions():
         Permission("associations.edit", _l("Modifier le profil d'une association"), roles={"coordinator", "manager"}),
         Permission("associations.manage_members", _l("Gérer les membres d'une association"),
                    roles={"coordinator", "manager"}),
+        Permission("associations.create", _l("Créer des associations"), roles={"coordinator"}),
+        Permission("associations.edit_programme", _l("Changer la promotion et le statut d'une association"),
+                   roles={"coordinator"}),
+        Permission("associations.manage_neighbourhoods", _l("Tenir la liste des quartiers prioritaires et de veille"),
+                   roles={"coordinator"}),
+        Permission("audit.view", _l("Lire le journal d'audit"), roles={"admin", "coordinator"}),
         Permission("files.download", _l("Télécharger les fichiers d'une association"),
                    roles={"coordinator", "manager", "mediator"}),
     ]
@@ -70,18 +80,29 @@ def nav_items(user):
         NavItem(_l("Tableau de bord"), "main.dashboard", order=0),
         NavItem(_l("Associations"), "associations.index", order=10),
     ]
+    if can(user, "associations.manage_neighbourhoods"):
+        items.append(NavItem(_l("Quartiers"), "associations.neighbourhoods", order=890))
     if can(user, "accounts.invite"):
         items.append(NavItem(_l("Inviter"), "auth.invite", order=900))
     if can(user, "accounts.deactivate"):
         items.append(NavItem(_l("Personnes"), "admin.users", order=910))
     if can(user, "plugins.manage"):
         items.append(NavItem(_l("Extensions"), "admin.plugins", order=920))
+    if can(user, "audit.view"):
+        items.append(NavItem(_l("Journal"), "admin.journal", order=930))
     return items
 
 
 @hookimpl
 def dashboard_widgets(user):
     return [Widget(_l("Mes associations"), "widgets/my_associations.html", {"memberships": user.memberships}, order=0)]
+
+
+@hookimpl
+def search_documents():
+    from .associations.services import all_association_documents
+
+    yield from all_association_documents()
 
 
 @hookimpl
@@ -94,12 +115,29 @@ def jinja_filters():
 @hookimpl
 def cli_commands():
     from .cli_commands import CORE_COMMANDS
+    from .notifications.cli import notifications_group
 
-    return CORE_COMMANDS
+    return [*CORE_COMMANDS, notifications_group]
 
 
 @hookimpl
 def demo_data(demo):
     from .demo import seed_core
+    from .notifications.demo import seed_notifications
 
     seed_core(demo)
+    seed_notifications(demo)
+
+
+@hookimpl
+def notification_kinds():
+    from .notifications.listeners import KINDS
+
+    return KINDS
+
+
+@hookimpl
+def on_event(event):
+    from .notifications.listeners import notify_core_event
+
+    notify_core_event(event)

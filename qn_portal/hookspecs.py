@@ -134,6 +134,17 @@ def association_panels(association, user):
     """
 
 
+@hookspec
+def notification_kinds():
+    """Return the kinds of notifications the plugin creates (a list of ``NotificationKind``).
+
+    Request, whenever a notification is created and when someone opens their notification preferences.
+    Names start with ``<name>.``; ``label`` and ``description`` say what the person will be told about. Only
+    enabled plugins' kinds count: a disabled plugin's kinds vanish from the preferences page. Create
+    notifications of these kinds with ``qn_portal.api.notify``, usually from ``on_event``.
+    """
+
+
 # --- Event hooks -------------------------------------------------------------------------------------
 
 

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import logging
 from urllib.parse import urlsplit
 
 from flask import Flask, request
 from flask_login import current_user
-
-audit_log = logging.getLogger("qn_portal.audit")
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
@@ -17,6 +14,12 @@ CSP = (
 
 
 def configure_security_headers(app: Flask) -> None:
+    from .audit.service import install as install_audit
+
+    # Registered first, so that it runs after the handlers below (Flask runs after_request handlers in
+    # reverse): the audit entries are written once the response is complete.
+    install_audit(app)
+
     @app.after_request
     def add_headers(response):
         headers = response.headers
@@ -44,15 +47,8 @@ def safe_next_url(target: str | None) -> str | None:
 
 
 def audit(event: str, outcome: str = "ok", **fields: object) -> None:
-    """Log a security event with its user, address and outcome; values are quoted so none can forge a line."""
-    user = current_user.get_id() and current_user.id if _has_user() else None
-    address = request.remote_addr if request else None
-    extra = " ".join(f"{key}={value!r}" for key, value in sorted(fields.items()))
-    audit_log.info("event=%s outcome=%s user=%r address=%r %s", event, outcome, user, address, extra)
+    """Record a security event: a log line (values quoted, so none can forge a line) and an audit entry
+    that coordinators read at /admin/journal. See ``qn_portal.audit.service.audit`` for the fields."""
+    from .audit.service import audit as record
 
-
-def _has_user() -> bool:
-    try:
-        return bool(current_user and current_user.is_authenticated)
-    except Exception:
-        return False
+    record(event, outcome, **fields)

@@ -7,10 +7,9 @@ from flask_login import current_user, login_required
 from sqlalchemy import text
 
 from .extensions import db
-from .pagination import paginate
 from .permissions import require
 from .plugins import get_host
-from .search import search_statement
+from .search import run_search
 from .security import audit, safe_next_url
 from .storage import StoredFile, file_path
 
@@ -43,9 +42,8 @@ def set_language():
 @bp.route("/recherche")
 @login_required
 def search():
-    query = (request.args.get("q") or "").strip()[:200]
-    page = paginate(search_statement(current_user, query)) if query else None
-    return render_template("search.html", query=query, page=page)
+    results = run_search(current_user, request.args.get("q"), request.args.get("type"))
+    return render_template("search.html", query=results.query.text, results=results)
 
 
 @bp.route("/fichiers/<key>")

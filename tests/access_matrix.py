@@ -99,15 +99,75 @@ ROUTES: list[Route] = [
           admin_only(REDIRECT)),
     Route("admin.plugins", "GET", "/admin/extensions", admin_only()),
     Route("admin.toggle_plugin", "POST", "/admin/extensions/not-a-plugin", admin_only(NOT_FOUND)),
+    # --- core: audit journal ------------------------------------------------------------------------
+    Route("admin.journal", "GET", "/admin/journal?action=login&outcome=ok&person=example.org",
+          expect(FORBIDDEN, anonymous=LOGIN, coordinator=OK, admin=OK)),
+    # --- core: notifications (ctx["notification_b"] is one of mediation.b's: nobody else may touch it) -----
+    Route("notifications.index", "GET", "/notifications", signed_in()),
+    Route("notifications.mark_all_read", "POST", "/notifications/tout-lire", signed_in(REDIRECT)),
+    Route("notifications.mark_read", "POST", lambda ctx: f"/notifications/{ctx['notification_b']}/lire",
+          signed_in(NOT_FOUND)),
+    Route("notifications.open_notification", "POST", lambda ctx: f"/notifications/{ctx['notification_b']}/ouvrir",
+          signed_in(NOT_FOUND)),
+    Route("notifications.preferences", "GET", "/compte/notifications", signed_in()),
+    Route("notifications.preferences", "POST", "/compte/notifications", signed_in(OK),
+          data=lambda ctx: {"kind__core__added_to_association": "weekly"}),
     # --- core: associations --------------------------------------------------------------------------
     Route("associations.index", "GET", "/associations/", signed_in()),
     Route("associations.show", "GET", lambda ctx: f"/associations/{ctx['slugs']['a']}", signed_in()),
+    Route("associations.create", "GET", "/associations/nouvelle",
+          expect(FORBIDDEN, anonymous=LOGIN, coordinator=OK, admin=OK)),
+    Route("associations.create", "POST", "/associations/nouvelle",
+          expect(FORBIDDEN, anonymous=LOGIN, coordinator=OK, admin=OK), data=lambda ctx: {"name": ""}),
+    Route("associations.edit", "GET", lambda ctx: f"/associations/{ctx['slugs']['a']}/modifier",
+          expect(FORBIDDEN, anonymous=LOGIN, manager=OK, coordinator=OK, admin=OK)),
+    Route("associations.edit", "POST", lambda ctx: f"/associations/{ctx['slugs']['a']}/modifier",
+          expect(FORBIDDEN, anonymous=LOGIN, manager=OK, coordinator=OK, admin=OK), data=lambda ctx: {"name": ""}),
+    Route("associations.members", "GET", lambda ctx: f"/associations/{ctx['slugs']['a']}/membres",
+          expect(FORBIDDEN, anonymous=LOGIN, manager=OK, coordinator=OK, admin=OK)),
+    # Harmless changes: mediation.a stays a mediator; removing A's only manager is refused.
+    Route("associations.change_role", "POST",
+          lambda ctx: f"/associations/{ctx['slugs']['a']}/membres/{ctx['users']['mediation.a']}/role",
+          expect(FORBIDDEN, anonymous=LOGIN, manager=REDIRECT, coordinator=REDIRECT, admin=REDIRECT),
+          data=lambda ctx: {"role": "mediator"}),
+    Route("associations.remove_member", "POST",
+          lambda ctx: f"/associations/{ctx['slugs']['a']}/membres/{ctx['users']['direction.a']}/retirer",
+          expect(FORBIDDEN, anonymous=LOGIN, manager=REDIRECT, coordinator=REDIRECT, admin=REDIRECT)),
+    Route("associations.switch", "POST", "/associations/courante",
+          expect(FORBIDDEN, anonymous=LOGIN, mediator=REDIRECT, manager=REDIRECT),
+          data=lambda ctx: {"association_id": str(ctx["associations"]["a"])}),
+    # ctx["neighbourhood"] is Grand Parc, where A is: deleting it is refused.
+    Route("associations.neighbourhoods", "GET", "/associations/quartiers/",
+          expect(FORBIDDEN, anonymous=LOGIN, coordinator=OK, admin=OK)),
+    Route("associations.create_neighbourhood", "GET", "/associations/quartiers/nouveau",
+          expect(FORBIDDEN, anonymous=LOGIN, coordinator=OK, admin=OK)),
+    Route("associations.create_neighbourhood", "POST", "/associations/quartiers/nouveau",
+          expect(FORBIDDEN, anonymous=LOGIN, coordinator=OK, admin=OK), data=lambda ctx: {"name": ""}),
+    Route("associations.edit_neighbourhood", "GET", lambda ctx: f"/associations/quartiers/{ctx['neighbourhood']}/modifier",
+          expect(FORBIDDEN, anonymous=LOGIN, coordinator=OK, admin=OK)),
+    Route("associations.edit_neighbourhood", "POST", lambda ctx: f"/associations/quartiers/{ctx['neighbourhood']}/modifier",
+          expect(FORBIDDEN, anonymous=LOGIN, coordinator=OK, admin=OK), data=lambda ctx: {"name": ""}),
+    Route("associations.delete_neighbourhood", "POST",
+          lambda ctx: f"/associations/quartiers/{ctx['neighbourhood']}/supprimer",
+          expect(FORBIDDEN, anonymous=LOGIN, coordinator=REDIRECT, admin=REDIRECT)),
     # --- example (the out-of-tree test plugin) -------------------------------------------------------
     Route("example.index", "GET", "/example/", signed_in()),
     Route("example.index", "POST", "/example/", signed_in(OK), data=lambda ctx: {"title": ""}),
 ]
 
-# A member of A using B's identifiers: (description, method, URL for B's object, data) → 403 or 404.
-CROSS_ASSOCIATION: list[tuple[str, str, Callable[[dict], str]]] = [
+# A member of A using B's identifiers: (description, method, URL for B's object[, form data]) → 403 or 404.
+# POSTs are sent with a valid CSRF token of A's member: the refusal must come from the access check.
+CROSS_ASSOCIATION: list[tuple] = [
     ("a file of B", "GET", lambda ctx: f"/fichiers/{ctx['file_b']}"),
+    ("B's profile form", "GET", lambda ctx: f"/associations/{ctx['slugs']['b']}/modifier"),
+    ("B's profile, saved", "POST", lambda ctx: f"/associations/{ctx['slugs']['b']}/modifier",
+     lambda ctx: {"name": "Reprise", "commune": "Lormont", "room_capacity": "10"}),
+    ("B's members", "GET", lambda ctx: f"/associations/{ctx['slugs']['b']}/membres"),
+    ("a role change in B", "POST",
+     lambda ctx: f"/associations/{ctx['slugs']['b']}/membres/{ctx['users']['mediation.b']}/role",
+     lambda ctx: {"role": "manager"}),
+    ("a removal from B", "POST",
+     lambda ctx: f"/associations/{ctx['slugs']['b']}/membres/{ctx['users']['mediation.b']}/retirer"),
+    ("B as current association", "POST", lambda ctx: "/associations/courante",
+     lambda ctx: {"association_id": str(ctx["associations"]["b"])}),
 ]

@@ -377,6 +377,12 @@ def test_added_to_association_mail_uses_the_recipients_language(portal, app, dem
     from qn_portal.mail import outbox
 
     set_locale(app, demo["users"]["coordination"], "en")
+    with app.app_context():  # the notification's e-mail goes out at once only for those who chose so
+        from qn_portal.accounts.models import User
+        from qn_portal.extensions import db
+
+        db.session.get(User, demo["users"]["mediation.a"]).notify_email = "immediate"
+        db.session.commit()
     client = portal.login_as("coordination")
     response = post_form(client, "/inviter", {
         "email": "mediation.a@example.org", "role": "member",

@@ -34,8 +34,13 @@ def fresh_app(fresh_url, tmp_path):
 
 
 def schema_differences() -> list:
+    # The same filter as the migrations' env.py: the search index's full-text objects (FTS5 table on SQLite,
+    # tsvector column and GIN index on PostgreSQL) exist for one database only and are in no model.
+    from qn_portal.search import is_dialect_specific
+
     with db.engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        context = MigrationContext.configure(connection, opts={
+            "compare_type": True, "include_object": lambda *args: not is_dialect_specific(*args)})
         return compare_metadata(context, db.metadata)
 
 
@@ -148,7 +153,8 @@ def test_sqlite_table_rebuilds_do_not_cascade_deletes(fresh_app, tmp_path, monke
 
     flask_migrate.upgrade(revision="heads")
     seed_demo(log=lambda message: None)
-    assert count_memberships() == 4
+    memberships = count_memberships()
+    assert memberships >= 4
     add_test_branch(
         tmp_path / "versions", monkeypatch, "rebuild the association table",
         upgrade='with op.batch_alter_table("association", recreate="always") as batch_op:\n'
@@ -158,9 +164,9 @@ def test_sqlite_table_rebuilds_do_not_cascade_deletes(fresh_app, tmp_path, monke
     )
     flask_migrate.upgrade(revision="zztest@head")
     assert "zz_extra" in {column["name"] for column in inspect(db.engine).get_columns("association")}
-    assert count_memberships() == 4
+    assert count_memberships() == memberships
     flask_migrate.downgrade(revision="zztest@base")
-    assert count_memberships() == 4
+    assert count_memberships() == memberships
     with db.engine.connect() as connection:
         # Foreign keys are back on for the connection the migration used, and for every other one.
         assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1

@@ -24,6 +24,7 @@ from sqlalchemy import inspect as inspect_database
 from qn_portal import api, create_app, hookspecs
 from qn_portal.extensions import db
 from qn_portal.plugins import ENTRY_POINT_GROUP, get_host
+from qn_portal.search.models import FTS_TABLES
 
 TESTS = Path(__file__).parent
 ROOT = TESTS.parent
@@ -189,6 +190,7 @@ def table_problems(app, tables) -> list[str]:
     """Tables that belong neither to the core (its ``models``) nor, by their prefix, to a plugin."""
     host = get_host(app)
     core = {model.__tablename__ for info in host.plugins.values() if info.core for model in info.models}
+    core |= FTS_TABLES  # the search index's FTS5 table and its shadow tables (SQLite), in no model
     problems = [
         f"plugin {name}: table {model.__tablename__} must start with {name}_"
         for name in plugin_names(app) for model in host.plugins[name].models

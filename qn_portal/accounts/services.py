@@ -38,7 +38,7 @@ def invitable_associations(inviter: User) -> list[Association]:
 
 def invite(inviter: User, email: str, name: str, role: str, association: Association | None,
            association_role: str | None) -> None:
-    """Invite someone, or add an existing person to the association; mail them either way."""
+    """Invite someone by e-mail, or add an existing person to the association (a notification tells them)."""
     email = normalise_email(email)
     user = User.by_email(email)
     is_new = user is None
@@ -55,10 +55,8 @@ def invite(inviter: User, email: str, name: str, role: str, association: Associa
         with force_locale(recipient_locale(user)):
             body = render_template("mail/invitation.txt", user=user, inviter=inviter, link=link, association=association)
             send_mail(user.email, _("Invitation au portail Quartiers Numériques"), body)
-    elif association is not None and user.active:
-        with force_locale(recipient_locale(user)):
-            body = render_template("mail/added_to_association.txt", user=user, inviter=inviter, association=association)
-            send_mail(user.email, _("Vous avez été ajouté·e à %(name)s", name=association.name), body)
+    # Someone who already has an account hears of it through the core's notification (core.user_invited),
+    # by e-mail as they chose for that kind: at once, in the daily digest, or never.
     emit("core.user_invited", actor_id=inviter.id, user_id=user.id,
          association_id=association.id if association else None, new=is_new)
 

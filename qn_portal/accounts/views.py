@@ -189,6 +189,11 @@ def invite():
     form.association_id.choices = choices([("", _("— Aucune —"))] + [(str(a.id), a.name) for a in associations])
     if request.method == "GET" and len(associations) == 1 and roles == ["member"]:
         form.association_id.data = str(associations[0].id)
+    # "Invite into this association" links from its members page: preselect it, if the inviter may.
+    preselected = request.args.get("association", "")
+    if request.method == "GET" and preselected in {str(a.id) for a in associations}:
+        form.association_id.data = preselected
+        form.role.data = "member"
     if form.validate_on_submit():
         association = None
         if form.association_id.data:

@@ -1,8 +1,8 @@
-"""Admin pages: the people of the portal and the plugins."""
+"""Admin pages: the people of the portal, the plugins and the audit journal."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -40,7 +40,7 @@ def deactivate_user(user_id: int):
         return redirect(url_for("admin.users"))
     deactivate(user)
     db.session.commit()
-    audit("account.deactivated", target=user.id)
+    audit("account.deactivated", target=user, account_id=user.id)
     flash(_("Le compte de %(name)s est désactivé ; ses sessions sont fermées.", name=user.display_name), "success")
     return redirect(url_for("admin.users"))
 
@@ -54,7 +54,7 @@ def reactivate_user(user_id: int):
         abort(400)
     user.active = True
     db.session.commit()
-    audit("account.reactivated", target=user.id)
+    audit("account.reactivated", target=user, account_id=user.id)
     flash(_("Le compte de %(name)s est réactivé.", name=user.display_name), "success")
     return redirect(url_for("admin.users"))
 
@@ -88,3 +88,25 @@ def toggle_plugin(name: str):
         flash(_("Extension « %(name)s » activée.", name=name) if enable
               else _("Extension « %(name)s » désactivée.", name=name), "success")
     return redirect(url_for("admin.plugins"))
+
+
+@bp.route("/journal")
+@login_required
+@requires("audit.view")
+def journal():
+    """The audit log, newest first, with filters sent by GET (they stay in the URL and in the page links)."""
+    from ..audit.journal import (
+        ACTION_LABELS,
+        OUTCOME_LABELS,
+        JournalFilterForm,
+        filtered_entries,
+        recorded_actions,
+    )
+
+    form = JournalFilterForm(formdata=request.args)
+    form.set_choices(recorded_actions())
+    form.validate()
+    page = paginate(filtered_entries(form))
+    filtered = any(request.args.get(name) for name in ("action", "person", "date_from", "date_to", "outcome"))
+    return render_template("admin/audit.html", form=form, page=page, filtered=filtered,
+                           action_labels=ACTION_LABELS, outcome_labels=OUTCOME_LABELS)

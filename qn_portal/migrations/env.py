@@ -5,12 +5,21 @@ from __future__ import annotations
 from alembic import context
 from flask import current_app
 
+from qn_portal.search import is_dialect_specific
+
 config = context.config
 target_metadata = current_app.extensions["migrate"].db.metadata
 
 
 def include_object(obj, name, type_, reflected, compare_to):
-    """When autogenerating for one plugin, look only at its own tables (``<name>_``)."""
+    """Compare only what the models declare; when autogenerating for one plugin, only its own tables.
+
+    The search index's full-text objects exist for one database only (an FTS5 table on SQLite, a tsvector
+    column and its GIN index on PostgreSQL) and no model declares them: without this, ``db check`` would
+    report them and autogenerate would drop them (see ``qn_portal.search.models``).
+    """
+    if is_dialect_specific(obj, name, type_, reflected, compare_to):
+        return False
     only = current_app.config.get("QN_AUTOGENERATE_ONLY")
     if not only or type_ != "table":
         return True
