@@ -9,11 +9,15 @@ from flask_babel import gettext as _gettext
 from flask_babel import lazy_gettext as _lazy_gettext
 from flask_wtf import FlaskForm
 
+from .accounts.models import User
+from .associations.models import Association, Membership, Neighbourhood
 from .associations.services import current_association
+from .associations.territory import COMMUNES
 from .audit.service import audit, audit_export
 from .contributions import (
     DemoContext,
     Event,
+    Figure,
     NavItem,
     NotificationKind,
     Panel,
@@ -59,7 +63,23 @@ def flash_error(message: str) -> None:
     flash(message, "error")
 
 
+def plugin_enabled(name: str) -> bool:
+    """Whether the plugin ``name`` is installed, loaded and enabled: test it before using another plugin."""
+    from .plugins import get_host
+
+    return get_host().is_enabled(name)
+
+
+def collect_figures(association_ids: list[int] | None, start, end) -> list[Figure]:
+    """Every enabled plugin's ``report_figures`` for these associations (``None``: all) and dates."""
+    from .plugins import get_host
+
+    figures = get_host().collect("report_figures", association_ids=association_ids, start=start, end=end)
+    return [figure for figure in figures if isinstance(figure, Figure)]
+
+
 __all__ = [
+    "Association", "COMMUNES", "Figure", "Membership", "Neighbourhood", "User", "collect_figures", "plugin_enabled",
     "DemoContext", "Event", "FlaskForm", "NavItem", "NotificationKind", "Panel", "Permission", "SearchDocument", "StoredFile",
     "UTCDateTime", "UploadRefused", "Widget", "audit", "audit_export", "can", "current_association",
     "db", "delete_file", "emit", "flash_error", "flash_success",

@@ -97,6 +97,21 @@ class NotificationKind:
     description: str = ""
 
 
+@dataclass(frozen=True)
+class Figure:
+    """One measure of activity for a report (what ``report_figures`` returns): "sessions held: 12".
+
+    ``key`` is namespaced (``ateliers.sessions_held``), ``value`` a number, ``unit`` a short translated word
+    ("h", "personnes") or empty; ``association_id`` says whose figure it is (``None``: the whole set asked for).
+    """
+
+    key: str
+    label: str
+    value: float
+    unit: str = ""
+    association_id: int | None = None
+
+
 @dataclass
 class DemoContext:
     """What ``demo_data`` implementations receive: the demo people and associations, by key."""

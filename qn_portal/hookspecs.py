@@ -145,6 +145,17 @@ def notification_kinds():
     """
 
 
+@hookspec
+def report_figures(association_ids, start, end):
+    """Return the plugin's activity figures for a report (a list of ``Figure``).
+
+    Request, when a report is built (the programme's reports to funders, an association's dashboard).
+    ``association_ids`` is a list of association ids, or ``None`` for the whole programme; ``start`` and
+    ``end`` are dates, ``end`` excluded. Give one ``Figure`` per association (``association_id`` set) and
+    per measure; keys start with ``<name>.``. Aggregate figures only: never personal data.
+    """
+
+
 # --- Event hooks -------------------------------------------------------------------------------------
 
 

@@ -171,3 +171,28 @@ CROSS_ASSOCIATION: list[tuple] = [
     ("B as current association", "POST", lambda ctx: "/associations/courante",
      lambda ctx: {"association_id": str(ctx["associations"]["b"])}),
 ]
+
+
+# --- plugins -------------------------------------------------------------------------------------------
+# Each built-in plugin declares its sweeps in its own module, ``tests/plugin_sweeps/<name>.py``, so that the
+# plugins never edit one shared list. A module may define:
+#   ROUTES             list[Route]  — every (endpoint, method) of the plugin, classified as above;
+#   CROSS_ASSOCIATION  list[tuple]  — B's objects that A's members must not reach (403 or 404);
+#   LIST_PAGES         list[str | Callable[[ctx], str]] — list pages whose query count must not grow;
+#   context(app, ctx) -> dict       — identifiers the plugin's URLs need, added to the sweep context;
+#   add_rows(app, ctx, count, offset) — ``count`` more rows of every kind the list pages show;
+#   store_payload(client, token, payload, ctx) -> list[str] — store an XSS payload in every free-text
+#                                     field the plugin has (files names included); returns the pages to check.
+def _plugin_sweeps() -> list:
+    import importlib
+    from pathlib import Path
+
+    folder = Path(__file__).parent / "plugin_sweeps"
+    return [importlib.import_module(f"plugin_sweeps.{path.stem}")
+            for path in sorted(folder.glob("*.py")) if not path.stem.startswith("_")]
+
+
+PLUGIN_SWEEPS = _plugin_sweeps()
+for _module in PLUGIN_SWEEPS:
+    ROUTES.extend(getattr(_module, "ROUTES", []))
+    CROSS_ASSOCIATION.extend(getattr(_module, "CROSS_ASSOCIATION", []))

@@ -705,3 +705,21 @@ def test_a_disabled_plugin_does_not_vote(voters, build):
         assert can(user("mediation.a"), "example.write")
     assert voters.first.calls == []
     assert voters.second.calls
+
+
+def test_report_figures_are_collected_and_a_failing_plugin_is_skipped(raising, build, caplog):
+    from datetime import date
+
+    from qn_portal.api import Figure, collect_figures
+
+    app = build(seed=True, PLUGIN_ERRORS="isolate")
+    with app.test_request_context(), caplog.at_level(logging.ERROR, logger="qn_portal.plugins"):
+        figures = [figure for figure in collect_figures([7, 9], date(2026, 1, 1), date(2026, 2, 1))
+                   if figure.key.startswith("tidy.")]
+        get_host(app).set_enabled("tidy", False)
+        after_disabling = [figure for figure in collect_figures(None, date(2026, 1, 1), date(2026, 2, 1))
+                           if figure.key.startswith("tidy.")]
+    assert figures == [Figure("tidy.boxes", "Boîtes rangées", 3, association_id=7),
+                       Figure("tidy.boxes", "Boîtes rangées", 3, association_id=9)]
+    assert after_disabling == []
+    assert "plugin raising failed in hook report_figures; skipped" in caplog.text

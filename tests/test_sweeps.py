@@ -20,6 +20,7 @@ from access_matrix import (
     LOGIN,
     MANAGER,
     MEDIATOR,
+    PLUGIN_SWEEPS,
     REDIRECT,
     ROLES,
     ROUTES,
@@ -62,6 +63,9 @@ def ctx(app, demo):
         context["notification_b"] = db.session.scalar(
             select(Notification.id).where(Notification.user_id == demo["users"]["mediation.b"]).limit(1))
         assert context["notification_b"], "the demo should leave notifications waiting for mediation.b"
+    for module in PLUGIN_SWEEPS:
+        if hasattr(module, "context"):
+            context.update(module.context(app, context))
     return context
 
 
@@ -301,15 +305,17 @@ def test_no_payload_survives_into_a_page(app, ctx):
     baseline = {path: dangers(client.get(path).get_data(as_text=True))
                 for path in ("/compte", "/tableau-de-bord", "/admin/personnes", "/example/")}
     assert not any(baseline.values()), baseline
+    storers = [module.store_payload for module in PLUGIN_SWEEPS if hasattr(module, "store_payload")]
     for index, payload in enumerate(PAYLOADS):
         token = token_of(client, ADMIN)
+        plugin_pages = [path for store in storers for path in store(client, token, payload, ctx)]
         client.post("/compte", data={"csrf_token": token, "name": payload[:120], "phone": "",
                                      "notify_email": "daily", "locale": "fr"})
         client.post("/example/", data={"csrf_token": token, "title": payload[:200], "body": payload})
         client.post("/inviter", data={"csrf_token": token, "email": f"xss{index}@example.org",
                                       "name": payload[:120], "role": "partner"})
         for path in ("/compte", "/tableau-de-bord", "/admin/personnes", "/example/",
-                     "/recherche?q=" + quote(payload), "/connexion?next=" + quote(payload)):
+                     "/recherche?q=" + quote(payload), "/connexion?next=" + quote(payload), *plugin_pages):
             html = client.get(path).get_data(as_text=True)
             found = dangers(html)
             assert not found, f"payload {payload!r} on {path}: {found}"
@@ -382,12 +388,26 @@ LIST_PAGES = ["/associations/", "/admin/personnes", "/tableau-de-bord", "/recher
               "/associations/?commune=Cenon&cohort=2022", "/associations/quartiers/", "/associations/{slug_a}/membres"]
 
 
+def all_list_pages(ctx) -> list[str]:
+    paths = [path.format(slug_a=ctx["slugs"]["a"]) for path in LIST_PAGES]
+    for module in PLUGIN_SWEEPS:
+        paths += [path(ctx) if callable(path) else path for path in getattr(module, "LIST_PAGES", [])]
+    return paths
+
+
+def add_all_rows(app, ctx, count: int, offset: int) -> None:
+    add_rows(app, ctx, count, offset)
+    for module in PLUGIN_SWEEPS:
+        if hasattr(module, "add_rows"):
+            module.add_rows(app, ctx, count, offset)
+
+
 def test_page_queries_do_not_grow_with_the_data(app, ctx):
     client = client_as(app, ADMIN)
-    paths = [path.format(slug_a=ctx["slugs"]["a"]) for path in LIST_PAGES]
-    add_rows(app, ctx, 3, 0)
+    paths = all_list_pages(ctx)
+    add_all_rows(app, ctx, 3, 0)
     small = {path: count_queries(app, client, path) for path in paths}
-    add_rows(app, ctx, 27, 3)
+    add_all_rows(app, ctx, 27, 3)
     large = {path: count_queries(app, client, path) for path in paths}
     grown = {path: (small[path], large[path]) for path in paths if large[path] > small[path]}
     assert not grown, f"queries grow with the data (n rows → 10n rows): {grown}"

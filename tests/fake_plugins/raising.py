@@ -35,3 +35,8 @@ def on_event(event):
 @hookimpl
 def search_documents():
     raise PluginBug("search_documents is broken")
+
+
+@hookimpl
+def report_figures(association_ids, start, end):
+    raise PluginBug("report_figures is broken")

@@ -5,7 +5,17 @@ from __future__ import annotations
 import click
 from flask import Blueprint, render_template
 
-from qn_portal.api import NavItem, Panel, Permission, SearchDocument, Widget, hookimpl, public, requires
+from qn_portal.api import (
+    Figure,
+    NavItem,
+    Panel,
+    Permission,
+    SearchDocument,
+    Widget,
+    hookimpl,
+    public,
+    requires,
+)
 
 #: What the hooks saw, for the tests to read (reset by the tests).
 events: list = []
@@ -90,3 +100,10 @@ def search_documents():
 @hookimpl
 def on_event(event):
     events.append(event)
+
+
+@hookimpl
+def report_figures(association_ids, start):
+    # Takes only the arguments it needs (no ``end``): one figure per association asked for.
+    return [Figure("tidy.boxes", "Boîtes rangées", 3, association_id=association_id)
+            for association_id in association_ids or [0]]
