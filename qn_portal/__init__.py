@@ -30,6 +30,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         template_folder=str(ROOT / "templates"),
     )
     configure_settings(app, test_config)
+    configure_routing(app)
     configure_logging(app)
     configure_extensions(app)
     configure_plugins(app)
@@ -44,6 +45,26 @@ def configure_settings(app: Flask, test_config: dict | None) -> None:
 
     os.makedirs(app.instance_path, exist_ok=True)
     load_settings(app, test_config)
+
+
+def configure_routing(app: Flask) -> None:
+    """URL rules every blueprint shares, set before any blueprint registers its routes."""
+    from werkzeug.routing import IntegerConverter
+
+    class DatabaseIdConverter(IntegerConverter):
+        # ``<int:id>`` never exceeds a 32-bit INTEGER column: larger numbers are no object of ours (404),
+        # where PostgreSQL would otherwise fail the query ("integer out of range") with a 500.
+        def __init__(self, map, fixed_digits=0, min=None, max=2**31 - 1, signed=False):
+            super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+    app.url_map.converters["int"] = DatabaseIdConverter
+    if app.config.get("PROXY_FIX_HOPS"):
+        # Behind a reverse proxy, the client's address and scheme come from its X-Forwarded-* headers;
+        # trusting exactly the configured number of hops keeps a client from forging its own address.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = int(app.config["PROXY_FIX_HOPS"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
 
 def configure_logging(app: Flask) -> None:
@@ -139,7 +160,13 @@ def configure_templates(app: Flask) -> None:
             g._qn_nav = items
         return g._qn_nav
 
-    app.jinja_env.globals.update(can=can, nav_items=nav_items, current_locale=get_locale)
+    def validity(setting: str) -> str:
+        # "1 heure", "1 semaine": the durations that mails and pages announce follow the settings.
+        from flask_babel import format_timedelta
+
+        return format_timedelta(app.config[setting], threshold=1)
+
+    app.jinja_env.globals.update(can=can, nav_items=nav_items, current_locale=get_locale, validity=validity)
     app.jinja_env.globals["render_contribution"] = render_contribution
 
 
@@ -180,9 +207,17 @@ def configure_errors(app: Flask) -> None:
         return render_template("errors/error.html", code=code, message=messages[code]()), code
 
     for code in messages:
-        if code in (403, 500, 503):
+        if code in (403, 429, 500, 503):
             continue
         app.register_error_handler(code, lambda error, code=code: render_error(code))
+
+    @app.errorhandler(429)
+    def too_many_attempts(error):
+        # Logged, not written to the audit table: a client hammering a limit must not be able to grow the
+        # database one refused request at a time. The log line is enough to spot an attack and its source.
+        app.logger.warning("rate limit reached: %s %s from %s (%s)", request.method, request.path,
+                           request.remote_addr, getattr(error, "description", ""))
+        return render_error(429)
 
     @app.errorhandler(403)
     def forbidden(error):

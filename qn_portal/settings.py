@@ -60,6 +60,9 @@ DEFAULTS = {
     # "isolate": a plugin raising in a request or event hook is logged and skipped; "raise" for tests.
     "PLUGIN_ERRORS": "isolate",
     "PER_PAGE": 20,
+    # Number of reverse proxies in front of the portal (nginx: 1). 0 trusts no X-Forwarded-* header, so the
+    # rate limits and the audit log see the proxy's address until this is set.
+    "PROXY_FIX_HOPS": 0,
 }
 
 # Values that must never be a production secret.

@@ -7,6 +7,7 @@ hash of the demo password (see ``demo``); scrypt runs wherever a test sets a pas
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 from conftest import DEMO_PASSWORD, csrf_token, email, fast_hash, login, post_form, signed_in
@@ -118,6 +119,16 @@ def test_forgotten_password_answers_alike_and_mails_only_a_real_account(app, dem
     assert message["To"] == email("mediation.a")
     assert message["Subject"] == "Réinitialiser votre mot de passe"
     link_in(message, "reinitialiser")
+
+
+@pytest.mark.parametrize("config_overrides", [{"RESET_MAX_AGE": timedelta(hours=2)}])
+def test_reset_mail_and_page_announce_the_configured_validity(app, client, demo, config_overrides):
+    response = ask_reset(client, email("mediation.a"))
+    assert response.status_code == 302, text(response)
+    # Babel writes "2 heures" with a no-break space, as French typography wants.
+    assert "Il est valable 2\xa0heures." in text(client.get("/connexion"))
+    (message,) = mails(app)
+    assert "valable 2\xa0heures, une seule fois" in message.get_content()
 
 
 @pytest.mark.parametrize(
@@ -244,6 +255,19 @@ def test_weak_passwords_are_refused_next_to_the_field(app, client, kind, passwor
     assert message in field_error(text(response), "password")
     assert get_user(app, KIM).password_hash == before
     assert client.get(url).status_code == 200  # the link still works
+
+
+@pytest.mark.parametrize("password", ["azertyuiopqsdf", "azertyqsdfghjk", "wxcvbnqsdfghjklm", "jetaime123456",
+                                      "poiuytrezaqsdf"])
+def test_azerty_walks_and_french_favourites_are_refused(app, password):
+    with app.app_context():
+        assert password_problem(password, []).startswith(TOO_COMMON)
+
+
+@pytest.mark.parametrize("password", ["correct cheval agrafe pile", "Soleil-de-Bordeaux-33", "azer tomate vélo gare"])
+def test_passphrases_still_pass(app, password):
+    with app.app_context():
+        assert password_problem(password, []) is None
 
 
 def test_passwords_refused_for_the_email_are_fine_for_someone_else(app):

@@ -346,7 +346,7 @@ def test_members_of_another_association_do_not_see_unshared_contacts(app, demo):
 @pytest.mark.parametrize("key", ["mediation.a", "direction.a", "coordination"])
 def test_members_and_coordinators_see_everything(app, demo, key):
     page = page_text(signed_in(app, key).get(f"/associations/{demo['slugs']['a']}"))
-    assert 'id="room-title"' in page and "12 places" in page and "lundi, mardi, jeudi" in page
+    assert 'id="room-title"' in page and "12 places" in page and "Lundi, Mardi, Jeudi" in page
     assert "Dominique Direction" in page and "contact@grand-parc-connecte.example.org" in page
 
 

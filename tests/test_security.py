@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import logging
 
 import pytest
 from conftest import DEMO_PASSWORD, csrf_token, login, make_config, post_form
@@ -242,12 +243,15 @@ def assert_limited(response) -> None:
     assert_security_headers(response)
 
 
-def test_failed_logins_for_one_account_are_limited_across_addresses(client, demo):
+def test_failed_logins_for_one_account_are_limited_across_addresses(client, demo, caplog):
     for attempt in range(3):
         response = try_login(client, "mediation.a@example.org", f"203.0.113.{attempt + 1}")
         assert response.status_code == 200
         assert "Adresse e-mail ou mot de passe incorrect." in text_of(response)
-    assert_limited(try_login(client, "mediation.a@example.org", "203.0.113.50"))
+    with caplog.at_level(logging.WARNING):
+        assert_limited(try_login(client, "mediation.a@example.org", "203.0.113.50"))
+    # The refusal is logged with its source, for whoever watches the logs during an attack.
+    assert "rate limit reached: POST /connexion from 203.0.113.50" in caplog.text
     # Even the right password is turned away while the account is locked: that is what stops guessing.
     assert_limited(try_login(client, "MEDIATION.A@example.org", "203.0.113.51", password=DEMO_PASSWORD))
     # Another account is not affected.

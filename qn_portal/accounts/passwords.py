@@ -16,6 +16,23 @@ MIN_SCORE = 3  # zxcvbn: 3 means "safely unguessable" for an online attack, well
 # A hash of nothing in particular, compared against when the account is unknown so that both paths cost alike.
 _DUMMY_HASH = generate_password_hash("qn-portal-timing-equaliser")
 PORTAL_WORDS = ["quartiers", "numeriques", "numérique", "bordeaux", "portail", "qn", "mediateur", "mécènes"]
+# zxcvbn knows English words and QWERTY walks; French users type AZERTY walks and French favourites.
+FRENCH_COMMON = ["motdepasse", "jetaime", "soleil", "bonjour", "doudou", "loulou", "chouchou", "marseille",
+                 "toulouse", "girondins", "bienvenue", "coucou", "nicolas", "camille", "julien", "chocolat",
+                 "princesse", "france", "liberte", "bisounours"]
+AZERTY_ROWS = ("azertyuiop", "qsdfghjklm", "wxcvbn", "&é\"'(-è_çà", "1234567890")
+
+
+def _keyboard_walks() -> list[str]:
+    """Every run of four keys or more along an AZERTY row, both ways: "azer", "qsdfghjk", "nbvcxw"…"""
+    walks = []
+    for row in AZERTY_ROWS:
+        for text in (row, row[::-1]):
+            walks.extend(text[start:end] for start in range(len(text)) for end in range(start + 4, len(text) + 1))
+    return walks
+
+
+FRENCH_WORDS = FRENCH_COMMON + _keyboard_walks()
 
 
 def password_problem(password: str, user_inputs: list[str] | None = None) -> str | None:
@@ -28,7 +45,7 @@ def password_problem(password: str, user_inputs: list[str] | None = None) -> str
     # zxcvbn alone lets "mon adresse someone@example.org" through: the address is no secret.
     if any("@" in value and value.strip().casefold() in password.casefold() for value in user_inputs or []):
         return _("Le mot de passe ne doit pas contenir votre adresse e-mail.")
-    inputs = [value for value in (user_inputs or []) if value] + PORTAL_WORDS
+    inputs = [value for value in (user_inputs or []) if value] + PORTAL_WORDS + FRENCH_WORDS
     for value in user_inputs or []:
         inputs.extend(part for part in value.replace("@", " ").replace(".", " ").split() if len(part) > 2)
     if zxcvbn(password, user_inputs=inputs, max_length=100)["score"] < MIN_SCORE:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import format_timedelta
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -90,7 +91,8 @@ def forgot_password():
         audit("password_reset.requested", email=normalise_email(form.email.data))
         # The same answer whether or not the address has an account.
         flash(_("Si un compte existe pour cette adresse, un lien de réinitialisation vient d'y être envoyé. "
-                "Il est valable une heure."), "success")
+                "Il est valable %(duration)s.", duration=format_timedelta(current_app.config["RESET_MAX_AGE"],
+                                                                          threshold=1)), "success")
         return redirect(url_for("auth.login"))
     return render_template("auth/forgot_password.html", form=form)
 
