@@ -116,6 +116,23 @@ def configure_plugins(app: Flask) -> None:
     host.load([core_plugin])
     for command in host.cli_commands:
         app.cli.add_command(command)
+    add_plugin_translations(app, host)
+
+
+def add_plugin_translations(app: Flask, host) -> None:
+    """Merge the catalogues a plugin ships in ``<package>/translations/`` (same layout as the core's).
+
+    They come before the core's catalogue, which Flask-Babel merges last, so that the core's translations win:
+    a plugin translates its own strings, never re-translates the portal's.
+    """
+    folders = []
+    for info in host.plugins.values():
+        if info.core or not info.loaded or info.module is None or not getattr(info.module, "__file__", None):
+            continue
+        folder = Path(info.module.__file__).parent / "translations"
+        if folder.is_dir():
+            folders.append(str(folder))
+    app.extensions["babel"].translation_directories[:0] = folders
 
 
 def configure_requests(app: Flask) -> None:

@@ -723,3 +723,15 @@ def test_report_figures_are_collected_and_a_failing_plugin_is_skipped(raising, b
                        Figure("tidy.boxes", "Boîtes rangées", 3, association_id=9)]
     assert after_disabling == []
     assert "plugin raising failed in hook report_figures; skipped" in caplog.text
+
+
+def test_a_plugin_ships_its_own_translations_and_cannot_retranslate_the_core(app, demo):
+    client = sign_in(app, "mediation.a")
+    page = text_of(client.get("/tableau-de-bord"))
+    assert "Carnet" in nav_labels(page) and EXAMPLE_WIDGET in widget_titles(page)  # French by default
+    post_form(client, "/langue", {"locale": "en", "next": "/tableau-de-bord"})
+    page = text_of(client.get("/tableau-de-bord"))
+    # The example plugin's own catalogue (qn_example/translations) translates its nav item and widget...
+    assert "Notebook" in nav_labels(page) and "Latest notes in the notebook" in widget_titles(page)
+    # ...but its entry for a core string loses to the core's catalogue.
+    assert "Dashboard" in nav_labels(page) and "Plugin's board" not in page

@@ -1,6 +1,7 @@
 """Carnet d'exemple: a plugin outside the portal's tree, written only against qn_portal.api.
 
-It adds a page, a nav item, a dashboard widget, a model with its migration, and search documents.
+It adds a page, a nav item, a dashboard widget, a model with its migration, search documents, and its own
+English catalogue (``translations/``) for the strings it shows in the portal's navigation and dashboard.
 """
 
 from pathlib import Path
@@ -36,12 +37,12 @@ def permissions():
 
 @hookimpl
 def nav_items(user):
-    return [NavItem("Carnet", "example.index", order=50)]
+    return [NavItem(lazy_gettext("Carnet"), "example.index", order=50)]
 
 
 @hookimpl
 def dashboard_widgets(user):
-    return [Widget("Dernières notes du carnet", "example/widget.html", {"notes": latest(3)}, order=50)]
+    return [Widget(lazy_gettext("Dernières notes du carnet"), "example/widget.html", {"notes": latest(3)}, order=50)]
 
 
 @hookimpl
