@@ -10,8 +10,9 @@ from flask_babel import lazy_gettext as _lazy_gettext
 from flask_wtf import FlaskForm
 
 from .accounts.models import User
+from .associations.hours import describe_opening_hours, opening_hours_problem
 from .associations.models import Association, Membership, Neighbourhood
-from .associations.services import current_association
+from .associations.services import current_association, save_association
 from .associations.territory import COMMUNES
 from .audit.service import audit, audit_export
 from .contributions import (
@@ -70,6 +71,18 @@ def plugin_enabled(name: str) -> bool:
     return get_host().is_enabled(name)
 
 
+def search_keys(plugin: str, user, query: str | None):
+    """A select of the keys of ``plugin``'s indexed documents that match ``query`` and that ``user`` may find.
+
+    Combine it with the plugin's own filters (``Model.key.in_(search_keys(...))``): the full text goes
+    through the portal's one index, with its stemming and its visibility rules.
+    """
+    from .search import SearchEntry, search_statement
+
+    statement = search_statement(user, query or "").where(SearchEntry.plugin == plugin)
+    return statement.with_only_columns(SearchEntry.key).order_by(None)
+
+
 def collect_figures(association_ids: list[int] | None, start, end) -> list[Figure]:
     """Every enabled plugin's ``report_figures`` for these associations (``None``: all) and dates."""
     from .plugins import get_host
@@ -84,6 +97,7 @@ __all__ = [
     "UTCDateTime", "UploadRefused", "Widget", "audit", "audit_export", "can", "current_association",
     "db", "delete_file", "emit", "flash_error", "flash_success",
     "gettext", "hookimpl", "index_document", "lazy_gettext", "lock_for_update", "neutralise_csv_cell", "notify", "paginate",
-    "public", "render_markdown", "require", "requires", "save_upload", "send_mail", "unindex_document", "utcnow",
+    "public", "render_markdown", "require", "requires", "save_upload", "search_keys", "send_mail", "unindex_document", "utcnow",
     "write_transaction",
+    "describe_opening_hours", "opening_hours_problem", "save_association",
 ]

@@ -243,6 +243,26 @@ def test_a_valid_profile_is_saved_normalised_rendered_and_indexed(app, demo, eve
     assert "Grand Parc Connecté et Solidaire" in found
 
 
+def test_plugins_create_and_update_associations_through_the_facade(app, demo):
+    from qn_portal.api import save_association
+
+    with app.app_context():
+        created = save_association(name=" Lormont Numérique ", commune="Lormont", summary="Des *ateliers*",
+                                   cohort=2026, status="candidate", room_capacity=10, room_weekdays=[0, 3])
+        db.session.commit()
+        assert (created.name, created.slug, created.cohort) == ("Lormont Numérique", "lormont-numerique", 2026)
+        assert "<em>ateliers</em>" in created.summary_html
+        save_association(created, status="year1", cohort=2027)
+        db.session.commit()
+        with pytest.raises(TypeError, match="slug"):
+            save_association(created, slug="ailleurs")
+        with pytest.raises(ValueError, match="selected"):
+            save_association(created, status="selected")
+    stored = load(app, Association, slug="lormont-numerique")
+    assert (stored.status, stored.cohort, stored.room_weekdays) == ("year1", 2027, [0, 3])
+    assert "Lormont Numérique" in page_text(signed_in(app, "coordination").get("/recherche?q=lormont"))
+
+
 def test_the_page_tells_the_hours_in_french(app, demo):
     client = signed_in(app, "partenaire")
     page = page_text(client.get(f"/associations/{demo['slugs']['a']}"))

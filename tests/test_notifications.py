@@ -15,7 +15,7 @@ from contextlib import closing
 
 import pytest
 from aiosmtpd.controller import Controller
-from conftest import csrf_token, make_config, post_form, signed_in, wipe
+from conftest import SHIPPED_PLUGINS, csrf_token, make_config, post_form, signed_in, wipe
 from fake_plugins import installer
 from sqlalchemy import select
 
@@ -77,7 +77,9 @@ def inbox(smtp_server):
 
 @pytest.fixture
 def config_overrides(smtp_server):
-    return {"MAIL_BACKEND": "smtp", "MAIL_SERVER": "127.0.0.1", "MAIL_PORT": smtp_server.port, "MAIL_TIMEOUT": 5}
+    return {"MAIL_BACKEND": "smtp", "MAIL_SERVER": "127.0.0.1", "MAIL_PORT": smtp_server.port, "MAIL_TIMEOUT": 5,
+            # The core's kinds and the example plugin's only: the shipped plugins add their own kinds.
+            "DISABLED_PLUGINS": SHIPPED_PLUGINS}
 
 
 # --- helpers -------------------------------------------------------------------------------------------------
@@ -562,7 +564,7 @@ def plugin_app(migrated, tmp_path, monkeypatch, smtp_server):
     monkeypatch.setenv("QN_DEMO_PASSWORD", DEMO_PASSWORD)
     monkeypatch.setattr("qn_portal.demo.hash_password", fast_hash)
     app = create_app(make_config(migrated, tmp_path, MAIL_BACKEND="smtp", MAIL_SERVER="127.0.0.1",
-                                 MAIL_PORT=smtp_server.port))
+                                 MAIL_PORT=smtp_server.port, DISABLED_PLUGINS=SHIPPED_PLUGINS))
     with app.app_context():
         demo = seed_demo(log=lambda message: None)
         ids = {key: user.id for key, user in demo.users.items()}

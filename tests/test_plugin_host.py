@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import html
 import logging
+import os
 import re
 from importlib.metadata import entry_points
 
 import pytest
-from conftest import csrf_token, login, make_config, post_form, wipe
+from conftest import SHIPPED_PLUGINS, csrf_token, login, make_config, post_form, wipe
 from fake_plugins import installer
 from sqlalchemy import func, inspect, select, text
 
@@ -113,6 +114,8 @@ def build(migrated, tmp_path, monkeypatch):
     apps = []
 
     def build(seed: bool = False, **overrides):
+        if "QN_DISABLED_PLUGINS" not in os.environ:  # a test of that variable decides alone
+            overrides.setdefault("DISABLED_PLUGINS", SHIPPED_PLUGINS)
         app = create_app(make_config(migrated, tmp_path, **overrides))
         apps.append(app)
         if seed:
@@ -123,6 +126,11 @@ def build(migrated, tmp_path, monkeypatch):
     yield build
     if apps:
         wipe(apps[0])
+
+
+@pytest.fixture
+def config_overrides():
+    return {"DISABLED_PLUGINS": SHIPPED_PLUGINS}
 
 
 @pytest.fixture
@@ -240,7 +248,7 @@ def assert_example_present(client) -> None:
     assert EXAMPLE_WIDGET in widget_titles(page)
 
 
-@pytest.mark.parametrize("config_overrides", [{"DISABLED_PLUGINS": ["example"]}])
+@pytest.mark.parametrize("config_overrides", [{"DISABLED_PLUGINS": ["example", *SHIPPED_PLUGINS]}])
 def test_plugin_disabled_by_configuration_vanishes_until_enabled_again(app, portal, runner, build):
     from qn_example.models import ExampleNote
 

@@ -76,6 +76,30 @@ def create_association(form) -> Association:
     return association
 
 
+def save_association(association: Association | None = None, **fields) -> Association:
+    """Create (``association=None``) or update an association from keyword values, for plugins.
+
+    ``fields`` are profile or programme attributes (``name``, ``commune``, ``cohort``, ``status``,
+    ``room_capacity``, ``room_weekdays``, ``neighbourhood_id``…); the summary's HTML, the slug of a new
+    association and its search entry are kept right, as the core's own pages do.
+    """
+    unknown = set(fields) - set(PROFILE_FIELDS) - {"cohort", "status", "neighbourhood_id", "room_weekdays"}
+    if unknown:
+        raise TypeError(f"not association fields: {', '.join(sorted(unknown))}")
+    if "status" in fields and fields["status"] not in STATUSES:
+        raise ValueError(f"unknown programme status: {fields['status']!r}")
+    if association is None:
+        association = Association(slug=unique_slug(fields["name"].strip()))
+        db.session.add(association)
+    for name, value in fields.items():
+        setattr(association, name, value.strip() if isinstance(value, str) else value)
+    association.email = (association.email or "").lower()
+    association.summary_html = str(render_markdown(association.summary or ""))
+    db.session.flush()
+    index_association(association)
+    return association
+
+
 def update_association(association: Association, form) -> None:
     apply_profile(association, form)
     db.session.flush()

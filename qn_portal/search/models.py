@@ -27,7 +27,7 @@ from ..dbtypes import UTCDateTime, utcnow
 from ..extensions import db
 from .analysis import document_stems
 
-VISIBILITIES = ("public", "community", "association")
+VISIBILITIES = ("public", "community", "association", "programme")
 
 FTS_TABLE = "search_fts"  # SQLite only, with the shadow tables where FTS5 keeps its data:
 FTS_TABLES = {FTS_TABLE} | {f"{FTS_TABLE}_{suffix}" for suffix in ("data", "idx", "docsize", "config", "content")}

@@ -8,6 +8,8 @@ Who sees what (a document's ``visibility``):
   admins. Partners never see such a document, even if they were ever given a membership: what an
   association keeps for itself is not shared with funders. A document marked ``association`` without an
   association is seen by coordinators and admins only.
+* ``programme``: the members of any association (managers and mediators), coordinators and admins; never
+  partners.
 
 A disabled plugin's documents stay in the index and are left out here.
 """
@@ -85,8 +87,8 @@ def _visible_to(user):
     association_ids = [membership.association_id for membership in user.memberships]
     if not association_ids:
         return shared
-    return or_(shared, and_(SearchEntry.visibility == "association",
-                            SearchEntry.association_id.in_(association_ids)))
+    return or_(shared, SearchEntry.visibility == "programme",
+               and_(SearchEntry.visibility == "association", SearchEntry.association_id.in_(association_ids)))
 
 
 # --- the results page --------------------------------------------------------------------------------

@@ -1,0 +1,236 @@
+"""Forms of the workshops plugin. French messages next to each field; what was typed is kept.
+
+Dates and times are text fields with the browser's date/time inputs and our own parsing, so that a
+malformed value gets a French message (WTForms' own are English).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+
+from wtforms import (
+    BooleanField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+    widgets,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
+
+from qn_portal.api import FlaskForm
+from qn_portal.api import lazy_gettext as _l
+
+from .vocabulary import LEVELS, THEMES
+
+PHONE_PATTERN = r"^\+?[0-9 .()-]{6,20}$"
+
+
+def options(pairs) -> list[SelectChoice]:
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+class WholeNumberField(IntegerField):
+    def process_formdata(self, valuelist):
+        if not valuelist:
+            return
+        text = (valuelist[0] or "").strip()
+        if not text:
+            self.data = None
+            return
+        try:
+            self.data = int(text)
+        except ValueError:
+            self.data = None
+            raise ValueError(_l("Indiquez un nombre entier, par exemple 10.")) from None
+
+
+class CheckboxesField(SelectMultipleField):
+    widget = widgets.ListWidget(prefix_label=False)
+    option_widget = widgets.CheckboxInput()
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("validate_choice", False)
+        super().__init__(*args, **kwargs)
+
+    def pre_validate(self, form):
+        offered = {choice.value for choice in self.choices}
+        if any(value not in offered for value in self.data or ()):
+            raise ValidationError(_l("Cochez seulement les cases proposées."))
+
+
+class ChoiceField(SelectField):
+    """A select whose "not offered" message is French."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("validate_choice", False)
+        super().__init__(*args, **kwargs)
+
+    def pre_validate(self, form):
+        offered = {choice.value for choice in self.choices}
+        if self.data is None and "" in offered:
+            self.data = ""
+        if self.data not in offered:
+            raise ValidationError(_l("Choisissez une des valeurs proposées."))
+
+
+def parse_date(text: str | None) -> date | None:
+    try:
+        return date.fromisoformat((text or "").strip())
+    except ValueError:
+        return None
+
+
+def parse_time(text: str | None) -> time | None:
+    try:
+        return datetime.strptime((text or "").strip(), "%H:%M").time()
+    except ValueError:
+        return None
+
+
+def check_date(form, field):
+    if field.data and parse_date(field.data) is None:
+        raise ValidationError(_l("Indiquez une date au format AAAA-MM-JJ, par exemple 2026-03-12."))
+
+
+def check_time(form, field):
+    if field.data and parse_time(field.data) is None:
+        raise ValidationError(_l("Indiquez une heure au format HH:MM, par exemple 14:00."))
+
+
+class RoomForm(FlaskForm):
+    association_id = ChoiceField(_l("Association"))
+    name = StringField(_l("Nom de la salle"), validators=[DataRequired(_l("Indiquez le nom de la salle.")),
+                                                         Length(max=120, message=_l("120 caractères au plus."))])
+    capacity = WholeNumberField(_l("Nombre de places"), default=10,
+                                validators=[DataRequired(_l("Indiquez le nombre de places.")),
+                                            NumberRange(min=1, max=100, message=_l("Entre 1 et 100 places."))])
+
+
+class WorkshopForm(FlaskForm):
+    association_id = ChoiceField(_l("Association"))
+    title = StringField(_l("Titre"), validators=[DataRequired(_l("Indiquez un titre.")),
+                                                 Length(max=200, message=_l("200 caractères au plus."))])
+    description = TextAreaField(_l("Description"), render_kw={"rows": 6},
+                                description=_l("Markdown accepté : **gras**, listes, liens."),
+                                validators=[Length(max=5000, message=_l("5 000 caractères au plus."))])
+    themes = CheckboxesField(_l("Thématiques"), choices=options(THEMES.items()),
+                             validators=[DataRequired(_l("Cochez au moins une thématique."))])
+    level = ChoiceField(_l("Niveau"), choices=options(LEVELS.items()), default="debutant")
+    audience = StringField(_l("Public"), description=_l("Par exemple : seniors, familles, personnes allophones."),
+                           validators=[Length(max=200, message=_l("200 caractères au plus."))])
+    room_id = ChoiceField(_l("Salle"))
+    facilitators = CheckboxesField(_l("Animateur·rices"), coerce=int)
+    language = StringField(_l("Langue"), default="français",
+                           validators=[Length(max=60, message=_l("60 caractères au plus."))])
+    accessibility = StringField(_l("Accessibilité"), description=_l("Accès en fauteuil, boucle magnétique…"),
+                                validators=[Length(max=500, message=_l("500 caractères au plus."))])
+    free = BooleanField(_l("Gratuit"), default=True)
+    public = BooleanField(_l("Visible publiquement (agenda et flux iCalendar)"), default=True)
+    # Shown only while the ``ressources`` plugin is enabled (the view removes it otherwise); read by
+    # ``resources.checked_ids``, which names each refused line.
+    resources = TextAreaField(_l("Ressources liées"), render_kw={"rows": 4},
+                              description=_l("Une ressource par ligne : son adresse (par exemple "
+                                             "https://…/ressources/123 ou /ressources/123) ou son numéro."),
+                              validators=[Length(max=6000, message=_l("6 000 caractères au plus."))])
+
+
+class SessionsForm(FlaskForm):
+    first_date = StringField(_l("Date (de la première séance)"), render_kw={"type": "date"},
+                             validators=[DataRequired(_l("Indiquez la date.")), check_date])
+    start_time = StringField(_l("Heure de début"), render_kw={"type": "time"},
+                             validators=[DataRequired(_l("Indiquez l'heure de début.")), check_time])
+    end_time = StringField(_l("Heure de fin"), render_kw={"type": "time"},
+                           validators=[DataRequired(_l("Indiquez l'heure de fin.")), check_time])
+    weekly = BooleanField(_l("Répéter chaque semaine"))
+    until = StringField(_l("Jusqu'au (inclus)"), render_kw={"type": "date"},
+                        description=_l("Obligatoire pour une récurrence hebdomadaire."),
+                        validators=[check_date])
+    exceptions = StringField(_l("Exceptions (dates sans séance)"),
+                             description=_l("Dates séparées par des virgules, par exemple 2026-12-24, 2026-12-31."),
+                             validators=[Length(max=800, message=_l("800 caractères au plus."))])
+    capacity = WholeNumberField(_l("Places"), description=_l("Par défaut, la capacité de la salle."),
+                                validators=[Optional(), NumberRange(min=1, max=100,
+                                                                    message=_l("Entre 1 et 100 places."))])
+
+    def validate_end_time(self, field):
+        start, end = parse_time(self.start_time.data), parse_time(field.data)
+        if start and end and end <= start:
+            raise ValidationError(_l("L'heure de fin doit être après l'heure de début."))
+
+    def validate_until(self, field):
+        if self.weekly.data and not field.data:
+            raise ValidationError(_l("Une récurrence hebdomadaire a besoin d'une date de fin."))
+        first, until = parse_date(self.first_date.data), parse_date(field.data)
+        if self.weekly.data and first and until and until < first:
+            raise ValidationError(_l("La date de fin est avant la première séance."))
+
+    def validate_exceptions(self, field):
+        if self.exception_dates() is None:
+            raise ValidationError(_l("Indiquez des dates au format AAAA-MM-JJ séparées par des virgules."))
+
+    def exception_dates(self) -> set[date] | None:
+        days = set()
+        for part in (self.exceptions.data or "").split(","):
+            if part.strip():
+                day = parse_date(part)
+                if day is None:
+                    return None
+                days.add(day)
+        return days
+
+
+class MoveForm(FlaskForm):
+    day = StringField(_l("Nouvelle date"), render_kw={"type": "date"},
+                      validators=[DataRequired(_l("Indiquez la date.")), check_date])
+    start_time = StringField(_l("Heure de début"), render_kw={"type": "time"},
+                             validators=[DataRequired(_l("Indiquez l'heure de début.")), check_time])
+    end_time = StringField(_l("Heure de fin"), render_kw={"type": "time"},
+                           validators=[DataRequired(_l("Indiquez l'heure de fin.")), check_time])
+
+    def validate_end_time(self, field):
+        start, end = parse_time(self.start_time.data), parse_time(field.data)
+        if start and end and end <= start:
+            raise ValidationError(_l("L'heure de fin doit être après l'heure de début."))
+
+
+class RegistrationForm(FlaskForm):
+    resident_id = ChoiceField(_l("Personne déjà suivie"))
+    first_name = StringField(_l("Ou nouvelle personne : prénom ou pseudonyme"),
+                             validators=[Length(max=80, message=_l("80 caractères au plus."))],
+                             render_kw={"autocomplete": "off"})
+    phone = StringField(_l("Téléphone pour les rappels (facultatif)"), render_kw={"inputmode": "tel"},
+                        validators=[Optional(), Regexp(PHONE_PATTERN,
+                                                       message=_l("Ce numéro de téléphone n'est pas valide."))])
+    consent = BooleanField(_l("La personne accepte que l'association garde ces informations le temps du suivi"))
+    scope = ChoiceField(_l("Inscrire à"), choices=options([("session", _l("cette séance")),
+                                                          ("cycle", _l("toutes les séances à venir de l'atelier"))]),
+                        default="session")
+
+    def validate_first_name(self, field):
+        if not self.resident_id.data and not (field.data or "").strip():
+            raise ValidationError(_l("Choisissez une personne ou indiquez un prénom ou un pseudonyme."))
+
+    def validate_consent(self, field):
+        if not self.resident_id.data and not field.data:
+            raise ValidationError(_l("Le consentement de la personne est nécessaire."))
+
+
+class ReferralForm(FlaskForm):
+    first_name = StringField(_l("Prénom ou pseudonyme de la personne"),
+                             validators=[DataRequired(_l("Indiquez un prénom ou un pseudonyme.")),
+                                         Length(max=80, message=_l("80 caractères au plus."))])
+    phone = StringField(_l("Téléphone (facultatif)"), render_kw={"inputmode": "tel"},
+                        validators=[Optional(), Regexp(PHONE_PATTERN,
+                                                       message=_l("Ce numéro de téléphone n'est pas valide."))])
+    note = TextAreaField(_l("Message à l'association (facultatif)"), render_kw={"rows": 3},
+                         validators=[Length(max=500, message=_l("500 caractères au plus."))])
+    consent = BooleanField(_l("La personne accepte d'être orientée vers cet atelier"),
+                           validators=[DataRequired(_l("Le consentement de la personne est nécessaire."))])
+
+
+class ReferralAnswerForm(FlaskForm):
+    decision = ChoiceField(_l("Réponse"), choices=options([("accept", _l("Accepter et inscrire")),
+                                                          ("decline", _l("Décliner"))]))

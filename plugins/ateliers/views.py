@@ -1,0 +1,801 @@
+"""Pages of the workshops plugin, under /ateliers/."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date, timedelta
+
+from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
+
+from qn_portal.api import (
+    COMMUNES,
+    Association,
+    Membership,
+    User,
+    audit,
+    can,
+    db,
+    emit,
+    flash_error,
+    flash_success,
+    gettext,
+    neutralise_csv_cell,
+    paginate,
+    public,
+    render_markdown,
+    require,
+    utcnow,
+)
+
+from . import resources, services
+from .forms import (
+    MoveForm,
+    ReferralAnswerForm,
+    ReferralForm,
+    RegistrationForm,
+    RoomForm,
+    SessionsForm,
+    WorkshopForm,
+    options,
+    parse_date,
+    parse_time,
+)
+from .ics import build_calendar
+from .models import (
+    ACCEPTED,
+    CANCELLED,
+    CONFIRMED,
+    DECLINED,
+    PENDING,
+    SCHEDULED,
+    WAITLISTED,
+    Referral,
+    Registration,
+    Resident,
+    Room,
+    Session,
+    Workshop,
+    WorkshopFacilitator,
+)
+from .vocabulary import LEVELS, THEMES, level_label, theme_label
+
+bp = Blueprint("ateliers", __name__, url_prefix="/ateliers", template_folder="templates")
+
+
+@bp.app_template_global()
+def ateliers_local(moment):
+    return services.local(moment)
+
+
+def helpers() -> dict:
+    return {"theme_label": theme_label, "level_label": level_label, "local": services.local}
+
+
+# --- loading with access checks ------------------------------------------------------------------------
+
+
+def managed_associations() -> list[Association]:
+    """The associations where the current person may create workshops (admins: every association)."""
+    if current_user.role == "admin":
+        return list(db.session.scalars(select(Association).order_by(Association.name)))
+    ids = services.member_association_ids(current_user)
+    if not ids:
+        return []
+    return list(db.session.scalars(select(Association).where(Association.id.in_(ids)).order_by(Association.name)))
+
+
+def may_see(workshop: Workshop) -> bool:
+    return workshop.public or can(current_user, "ateliers.view_private", workshop)
+
+
+def workshop_or_404(workshop_id: int) -> Workshop:
+    workshop = db.session.get(Workshop, workshop_id)
+    if workshop is None or not may_see(workshop):
+        abort(404)
+    return workshop
+
+
+def session_or_404(session_id: int) -> Session:
+    session = db.session.scalar(select(Session).options(joinedload(Session.workshop)).where(Session.id == session_id))
+    if session is None or not may_see(session.workshop):
+        abort(404)
+    return session
+
+
+# --- agenda --------------------------------------------------------------------------------------------
+
+
+def agenda_filters() -> dict:
+    theme = request.args.get("theme", "")
+    commune = request.args.get("commune", "")
+    level = request.args.get("level", "")
+    return {"theme": theme if theme in THEMES else "", "commune": commune if commune in COMMUNES else "",
+            "level": level if level in LEVELS else ""}
+
+
+def agenda_context(association_id: int | None = None, public_only: bool = False) -> dict:
+    view = request.args.get("vue", "liste")
+    if view not in ("liste", "mois", "semaine"):
+        view = "liste"
+    filters = agenda_filters()
+    today = services.local(utcnow()).date()
+    start_day = parse_date(request.args.get("date")) or today
+    user = current_user
+    if view == "mois":
+        first = start_day.replace(day=1)
+        grid = services.month_grid(first.year, first.month)
+        start, end = grid[0][0], grid[-1][-1] + timedelta(days=1)
+        previous, following = (first - timedelta(days=1)).replace(day=1), (first + timedelta(days=32)).replace(day=1)
+    elif view == "semaine":
+        first = start_day - timedelta(days=start_day.weekday())
+        grid = [[first + timedelta(days=i) for i in range(7)]]
+        start, end = first, first + timedelta(days=7)
+        previous, following = first - timedelta(days=7), first + timedelta(days=7)
+    else:
+        first, grid = start_day, None
+        start, end = start_day, start_day + timedelta(days=366)
+        previous = following = None
+    statement = services.sessions_between(user, services.to_utc(start, _midnight()), services.to_utc(end, _midnight()),
+                                          association_id=association_id, public_only=public_only, **filters)
+    if view == "liste":
+        page = paginate(statement)
+        sessions = page.items
+    else:
+        page = None
+        sessions = db.session.scalars(statement.limit(500)).unique().all()
+    by_day: dict[date, list] = {}
+    for session in sessions:
+        by_day.setdefault(services.local(session.starts_at).date(), []).append(session)
+    return {"view": view, "filters": filters, "grid": grid, "by_day": by_day, "page": page, "sessions": sessions,
+            "first": first, "previous": previous, "following": following, "today": today,
+            "taken": services.seats_taken(s.id for s in sessions), "themes": THEMES, "levels": LEVELS,
+            "communes": COMMUNES, **helpers()}
+
+
+def _midnight():
+    from datetime import time
+
+    return time(0, 0)
+
+
+@bp.route("/")
+def index():
+    return render_template("ateliers/agenda.html", title=gettext("Agenda des ateliers"),
+                           endpoint="ateliers.index", endpoint_values={},
+                           can_create=can(current_user, "ateliers.manage"), **agenda_context())
+
+
+# --- workshops -----------------------------------------------------------------------------------------
+
+
+@bp.route("/ateliers")
+def workshops():
+    statement = (select(Workshop).options(joinedload(Workshop.association))
+                 .where(services.visible_condition(current_user)).order_by(Workshop.title, Workshop.id))
+    page = paginate(statement)
+    return render_template("ateliers/workshops.html", page=page, can_create=can(current_user, "ateliers.manage"),
+                           **helpers())
+
+
+def fill_workshop_choices(form: WorkshopForm, associations: list[Association], association_id: int | None) -> None:
+    ids = [a.id for a in associations]
+    if getattr(form, "association_id", None) is not None:
+        form.association_id.choices = options((str(a.id), a.name) for a in associations)
+    rooms = db.session.scalars(select(Room).where(Room.association_id.in_(ids)).order_by(Room.name)).all() if ids else []
+    names = {a.id: a.name for a in associations}
+    form.room_id.choices = options([("", gettext("— Aucune salle —"))] + [
+        (str(r.id), f"{r.name} ({names.get(r.association_id, '')}, {r.capacity} places)") for r in rooms])
+    members = db.session.execute(
+        select(Membership.association_id, User).join(User, User.id == Membership.user_id)
+        .where(Membership.association_id.in_(ids), Membership.role.in_(("manager", "mediator")), User.active.is_(True))
+        .order_by(User.name)).all() if ids else []
+    form.facilitators.choices = options((u.id, f"{u.display_name} ({names.get(aid, '')})") for aid, u in members)
+    form._rooms = {r.id: r for r in rooms}
+    form._members = {(aid, u.id) for aid, u in members}
+
+
+def check_workshop_choices(form: WorkshopForm, association_id: int) -> bool:
+    ok = True
+    if form.room_id.data:
+        room = form._rooms.get(int(form.room_id.data))
+        if room is None or room.association_id != association_id:
+            form.room_id.errors.append(gettext("Choisissez une salle de l'association de l'atelier."))
+            ok = False
+    for user_id in form.facilitators.data or []:
+        if (association_id, user_id) not in form._members:
+            form.facilitators.errors.append(gettext("Les animateur·rices doivent être membres de l'association."))
+            ok = False
+            break
+    return ok
+
+
+def save_workshop(workshop: Workshop, form: WorkshopForm) -> None:
+    workshop.title = form.title.data.strip()
+    workshop.description = form.description.data or ""
+    workshop.description_html = str(render_markdown(workshop.description))
+    workshop.themes = ",".join(form.themes.data)
+    workshop.level = form.level.data
+    workshop.audience = form.audience.data or ""
+    workshop.room_id = int(form.room_id.data) if form.room_id.data else None
+    workshop.language = form.language.data or ""
+    workshop.accessibility = form.accessibility.data or ""
+    workshop.free, workshop.public = bool(form.free.data), bool(form.public.data)
+    wanted = set(form.facilitators.data or [])
+    workshop.facilitators = [link for link in workshop.facilitators if link.user_id in wanted]
+    present = {link.user_id for link in workshop.facilitators}
+    workshop.facilitators += [WorkshopFacilitator(user_id=user_id) for user_id in sorted(wanted - present)]
+
+
+def prepare_resources_field(form: WorkshopForm, workshop: Workshop | None) -> str | None:
+    """Remove the "Ressources liées" field when ``ressources`` is not there (the stored links stay); fill it
+    on first display. Returns the field's hint when some linked resources are hidden from this person."""
+    if not resources.available():
+        del form.resources
+        return None
+    if workshop is None:
+        return None
+    text, hidden = resources.field_text(workshop, current_user)
+    if request.method == "GET":
+        form.resources.data = text
+    if not hidden:
+        return None
+    return " ".join([str(form.resources.description), gettext(
+        "%(count)s autre(s) ressource(s) liée(s), que vous ne pouvez pas lire, resteront liées.", count=hidden)])
+
+
+def read_resources_field(form: WorkshopForm, workshop: Workshop | None) -> list[int] | None:
+    """The resource ids to store, in order; ``None`` when the field is hidden (links left as they are).
+
+    Raises ``resources.LinesRefused`` after putting the French messages on the field.
+    """
+    if form.resources is None:
+        return None
+    already = workshop.resource_ids if workshop is not None else []
+    try:
+        typed = resources.checked_ids(form.resources.data, current_user, already)
+    except resources.LinesRefused as refused:
+        form.resources.errors = [*form.resources.errors, *refused.messages]
+        raise
+    if workshop is None:
+        return typed
+    return typed + resources.kept_hidden(workshop, current_user, typed)
+
+
+def check_workshop_form(form: WorkshopForm, association_id: int, workshop: Workshop | None):
+    """Every check the fields cannot make alone; returns ``(ok, resource ids or None)``."""
+    ok = check_workshop_choices(form, association_id)
+    try:
+        linked = read_resources_field(form, workshop)
+    except resources.LinesRefused:
+        return False, None
+    return ok, linked
+
+
+@bp.route("/ateliers/nouveau", methods=["GET", "POST"])
+def workshop_new():
+    require("ateliers.manage")
+    associations = managed_associations()
+    if not associations:
+        abort(403)
+    form = WorkshopForm()
+    fill_workshop_choices(form, associations, None)
+    prepare_resources_field(form, None)
+    if request.method == "GET" and len(associations) == 1:
+        form.association_id.data = str(associations[0].id)
+    if form.validate_on_submit():
+        association_id = int(form.association_id.data)
+        association = db.session.get(Association, association_id)
+        require("ateliers.manage", association)
+        ok, linked = check_workshop_form(form, association_id, None)
+        if ok:
+            workshop = Workshop(association_id=association_id, created_by_id=current_user.id)
+            save_workshop(workshop, form)
+            if linked is not None:
+                resources.save_links(workshop, linked)
+            db.session.add(workshop)
+            db.session.flush()
+            services.index_workshop(workshop)
+            db.session.commit()
+            flash_success(gettext("L'atelier est créé. Ajoutez maintenant ses séances."))
+            return redirect(url_for("ateliers.sessions_new", workshop_id=workshop.id))
+    return render_template("ateliers/workshop_form.html", form=form, workshop=None, resources_hint=None)
+
+
+@bp.route("/ateliers/<int:workshop_id>")
+def workshop(workshop_id: int):
+    workshop = workshop_or_404(workshop_id)
+    sessions = db.session.scalars(select(Session).options(joinedload(Session.room))
+                                  .where(Session.workshop_id == workshop.id).order_by(Session.starts_at)).all()
+    return render_template("ateliers/workshop.html", workshop=workshop, sessions=sessions,
+                           taken=services.seats_taken(s.id for s in sessions),
+                           can_manage=can(current_user, "ateliers.manage", workshop),
+                           resource_links=resources.links_for(workshop, current_user), **helpers())
+
+
+@bp.route("/ateliers/<int:workshop_id>/modifier", methods=["GET", "POST"])
+def workshop_edit(workshop_id: int):
+    workshop = workshop_or_404(workshop_id)
+    require("ateliers.manage", workshop)
+    form = WorkshopForm(obj=workshop if request.method == "GET" else None)
+    del form.association_id
+    if request.method == "GET":
+        form.themes.data = workshop.theme_list
+        form.facilitators.data = workshop.facilitator_ids
+        form.room_id.data = str(workshop.room_id) if workshop.room_id else ""
+    fill_workshop_choices(form, [workshop.association], workshop.association_id)
+    resources_hint = prepare_resources_field(form, workshop)
+    if form.validate_on_submit():
+        ok, linked = check_workshop_form(form, workshop.association_id, workshop)
+        if ok:
+            save_workshop(workshop, form)
+            if linked is not None:
+                resources.save_links(workshop, linked)
+            services.index_workshop(workshop)
+            db.session.commit()
+            flash_success(gettext("L'atelier est enregistré."))
+            return redirect(url_for("ateliers.workshop", workshop_id=workshop.id))
+    return render_template("ateliers/workshop_form.html", form=form, workshop=workshop,
+                           resources_hint=resources_hint)
+
+
+# --- sessions ------------------------------------------------------------------------------------------
+
+
+@bp.route("/ateliers/<int:workshop_id>/seances", methods=["GET", "POST"])
+def sessions_new(workshop_id: int):
+    workshop = workshop_or_404(workshop_id)
+    require("ateliers.manage", workshop)
+    form = SessionsForm()
+    if form.validate_on_submit():
+        start, end = parse_time(form.start_time.data), parse_time(form.end_time.data)
+        minutes = (end.hour * 60 + end.minute) - (start.hour * 60 + start.minute)
+        capacity = form.capacity.data
+        limit = workshop.association.room_capacity or 10
+        if capacity and capacity > limit:
+            form.capacity.errors.append(gettext("La salle de l'association accueille au plus %(count)s personnes.",
+                                                count=limit))
+        else:
+            try:
+                sessions = services.plan_sessions(workshop, parse_date(form.first_date.data), start, minutes,
+                                                  bool(form.weekly.data), parse_date(form.until.data),
+                                                  form.exception_dates() or set(), capacity)
+            except services.PlanningError as problem:
+                form.first_date.errors.append(str(problem))
+            else:
+                db.session.commit()
+                flash_success(gettext("%(count)s séance(s) ajoutée(s).", count=len(sessions)))
+                return redirect(url_for("ateliers.workshop", workshop_id=workshop.id))
+    return render_template("ateliers/sessions_form.html", form=form, workshop=workshop)
+
+
+def session_page(session: Session, form: RegistrationForm | None = None, status: int = 200):
+    workshop = session.workshop
+    residents_allowed = can(current_user, "ateliers.residents", session)
+    registrations = services.registrations_of(session) if residents_allowed else []
+    taken = services.confirmed_count(session.id)
+    if residents_allowed and form is None:
+        form = RegistrationForm(formdata=None)
+    if form is not None:
+        fill_resident_choices(form, session.association_id)
+    full = taken >= session.capacity
+    suggestions = services.suggestions(session) if full or request.args.get("autres") else []
+    waiting = db.session.scalar(select(func.count(Registration.id)).where(
+        Registration.session_id == session.id, Registration.status == WAITLISTED)) or 0
+    return render_template("ateliers/session.html", session=session, workshop=workshop, form=form,
+                           registrations=registrations, taken=taken, waiting=waiting, full=full,
+                           suggestions=suggestions, residents_allowed=residents_allowed,
+                           can_manage=can(current_user, "ateliers.manage", session),
+                           can_refer=can(current_user, "ateliers.refer") and workshop.public
+                           and session.status == SCHEDULED, **helpers()), status
+
+
+def fill_resident_choices(form: RegistrationForm, association_id: int) -> None:
+    residents = db.session.scalars(services.residents_of(association_id).limit(500)).all()
+    form.resident_id.choices = options([("", gettext("— Nouvelle personne —"))] +
+                                       [(str(r.id), r.first_name) for r in residents])
+
+
+@bp.route("/seances/<int:session_id>")
+def session(session_id: int):
+    return session_page(session_or_404(session_id))
+
+
+@bp.route("/seances/<int:session_id>/inscrire", methods=["POST"])
+def register(session_id: int):
+    session = session_or_404(session_id)
+    require("ateliers.residents", session)
+    form = RegistrationForm()
+    fill_resident_choices(form, session.association_id)
+    if not form.validate():
+        return session_page(session, form)
+    try:
+        if form.resident_id.data:
+            resident_id = int(form.resident_id.data)
+        else:
+            resident = Resident(association_id=session.association_id, first_name=form.first_name.data.strip(),
+                                phone=(form.phone.data or "").strip(), consent_at=utcnow(),
+                                created_by_id=current_user.id)
+            db.session.add(resident)
+            db.session.flush()
+            resident_id = resident.id
+        if form.scope.data == "cycle":
+            done = services.register_cycle(session.workshop, resident_id, current_user.id)
+            confirmed = sum(1 for r in done if r.status == CONFIRMED)
+            message = gettext("Inscription à %(count)s séance(s), dont %(confirmed)s confirmée(s).",
+                              count=len(done), confirmed=confirmed)
+        else:
+            registration = services.register(session.id, resident_id, current_user.id)
+            message = (gettext("Inscription confirmée.") if registration.status == CONFIRMED
+                       else gettext("La séance est complète : la personne est sur la liste d'attente."))
+    except services.RegistrationError as problem:
+        db.session.rollback()
+        form.resident_id.errors.append(str(problem))
+        return session_page(session, form)
+    db.session.commit()
+    flash_success(message)
+    return redirect(url_for("ateliers.session", session_id=session.id))
+
+
+@bp.route("/inscriptions/<int:registration_id>/annuler", methods=["POST"])
+def registration_cancel(registration_id: int):
+    registration = db.get_or_404(Registration, registration_id)
+    session = registration.session
+    require("ateliers.residents", session)
+    try:
+        promoted = services.cancel_registration(registration)
+    except services.RegistrationError as problem:
+        flash_error(str(problem))
+        return redirect(url_for("ateliers.session", session_id=session.id))
+    db.session.commit()
+    flash_success(gettext("Inscription annulée."))
+    for promotion in promoted:
+        emit("ateliers.waitlist_promoted", actor_id=current_user.id, registration_id=promotion.id)
+    return redirect(url_for("ateliers.session", session_id=session.id))
+
+
+@bp.route("/seances/<int:session_id>/deplacer", methods=["GET", "POST"])
+def session_move(session_id: int):
+    session = session_or_404(session_id)
+    require("ateliers.manage", session)
+    form = MoveForm()
+    if request.method == "GET":
+        start, end = services.local(session.starts_at), services.local(session.ends_at)
+        form.day.data, form.start_time.data = start.date().isoformat(), start.strftime("%H:%M")
+        form.end_time.data = end.strftime("%H:%M")
+    if session.status == CANCELLED:
+        abort(404)
+    if form.validate_on_submit():
+        start, end = parse_time(form.start_time.data), parse_time(form.end_time.data)
+        minutes = (end.hour * 60 + end.minute) - (start.hour * 60 + start.minute)
+        try:
+            services.move_session(session, parse_date(form.day.data), start, minutes)
+        except services.PlanningError as problem:
+            form.day.errors.append(str(problem))
+        else:
+            db.session.commit()
+            emit("ateliers.session_moved", actor_id=current_user.id, session_id=session.id)
+            flash_success(gettext("La séance est déplacée."))
+            return redirect(url_for("ateliers.session", session_id=session.id))
+    return render_template("ateliers/move.html", form=form, session=session, **helpers())
+
+
+@bp.route("/seances/<int:session_id>/annuler", methods=["POST"])
+def session_cancel(session_id: int):
+    session = session_or_404(session_id)
+    require("ateliers.manage", session)
+    if session.status == CANCELLED:
+        flash_error(gettext("Cette séance est déjà annulée."))
+        return redirect(url_for("ateliers.session", session_id=session.id))
+    services.cancel_session(session)
+    db.session.commit()
+    emit("ateliers.session_cancelled", actor_id=current_user.id, session_id=session.id)
+    flash_success(gettext("La séance est annulée ; les personnes concernées sont prévenues."))
+    return redirect(url_for("ateliers.session", session_id=session.id))
+
+
+@bp.route("/seances/<int:session_id>/emargement", methods=["GET", "POST"])
+def attendance(session_id: int):
+    session = session_or_404(session_id)
+    require("ateliers.residents", session)
+    registrations = [r for r in services.registrations_of(session) if r.status == CONFIRMED]
+    error = None
+    if request.method == "POST":
+        from flask_wtf.csrf import validate_csrf
+        from wtforms import ValidationError
+
+        try:
+            validate_csrf(request.form.get("csrf_token"))
+        except ValidationError:
+            abort(400)
+        if session.status == CANCELLED:
+            error = gettext("Cette séance est annulée : pas de feuille d'émargement.")
+        elif session.starts_at > utcnow():
+            error = gettext("La feuille d'émargement se remplit une fois la séance commencée.")
+        else:
+            present = set()
+            for value in request.form.getlist("present"):
+                if value.isdigit():
+                    present.add(int(value))
+            services.save_attendance(session, present)
+            db.session.commit()
+            emit("ateliers.attendance_taken", actor_id=current_user.id, session_id=session.id)
+            flash_success(gettext("Présences enregistrées ; la fiche d'activité est à jour."))
+            return redirect(url_for("ateliers.attendance", session_id=session.id))
+    template = "ateliers/attendance_print.html" if request.args.get("imprimer") else "ateliers/attendance.html"
+    return render_template(template, session=session, registrations=registrations, error=error,
+                           **helpers()), (200 if error is None else 400)
+
+
+# --- rooms ---------------------------------------------------------------------------------------------
+
+
+@bp.route("/salles", methods=["GET", "POST"])
+def rooms():
+    associations = managed_associations()
+    if not associations and not can(current_user, "ateliers.view_private"):
+        abort(403)
+    form = RoomForm()
+    form.association_id.choices = options((str(a.id), a.name) for a in associations)
+    if request.method == "GET" and associations:
+        form.association_id.data = str(associations[0].id)
+    if request.method == "POST":
+        if not associations:
+            abort(403)
+        if form.validate_on_submit():
+            association = db.session.get(Association, int(form.association_id.data))
+            require("ateliers.manage", association)
+            limit = association.room_capacity or 10
+            if form.capacity.data > limit:
+                form.capacity.errors.append(gettext(
+                    "L'association accueille au plus %(count)s personnes (voir sa fiche).", count=limit))
+            else:
+                db.session.add(Room(association_id=association.id, name=form.name.data.strip(),
+                                    capacity=form.capacity.data))
+                db.session.commit()
+                flash_success(gettext("La salle est ajoutée."))
+                return redirect(url_for("ateliers.rooms"))
+    statement = select(Room).options(joinedload(Room.association)).order_by(Room.association_id, Room.name)
+    if not services.sees_all(current_user):
+        statement = statement.where(Room.association_id.in_(services.member_association_ids(current_user)))
+    page = paginate(statement)
+    return render_template("ateliers/rooms.html", form=form, page=page, can_add=bool(associations))
+
+
+# --- residents -----------------------------------------------------------------------------------------
+
+
+@bp.route("/participants")
+def residents():
+    ids = services.member_association_ids(current_user)
+    if not ids:
+        abort(403)
+    statement = (select(Resident).where(Resident.association_id.in_(ids), Resident.anonymised_at.is_(None))
+                 .order_by(Resident.first_name, Resident.id))
+    page = paginate(statement)
+    return render_template("ateliers/residents.html", page=page,
+                           retention=services.retention_months())
+
+
+# --- figures -------------------------------------------------------------------------------------------
+
+
+def figures_scope():
+    require("ateliers.view_figures")
+    year = request.args.get("annee", type=int) or services.local(utcnow()).year
+    if year < 2019 or year > 2100:
+        abort(404)
+    if services.sees_all(current_user):
+        associations = list(db.session.scalars(select(Association).order_by(Association.name)))
+    else:
+        ids = services.member_association_ids(current_user)
+        associations = list(db.session.scalars(select(Association).where(Association.id.in_(ids))
+                                               .order_by(Association.name)))
+    chosen = request.args.get("association", type=int)
+    if chosen is not None:
+        associations = [a for a in associations if a.id == chosen]
+        if not associations:
+            abort(404)
+    ids = [a.id for a in associations]
+    rows = []
+    for month in range(1, 13):
+        start, end = services.month_bounds(year, month)
+        data = services.figures(ids, start, end)
+        for association in associations:
+            if association.id in data:
+                rows.append((month, association, data[association.id]))
+    return year, associations, rows
+
+
+@bp.route("/chiffres")
+def figures():
+    year, associations, rows = figures_scope()
+    return render_template("ateliers/figures.html", year=year, associations=associations, rows=rows,
+                           themes_text=services.themes_text)
+
+
+@bp.route("/chiffres.csv")
+def figures_csv():
+    year, associations, rows = figures_scope()
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";")
+    writer.writerow([gettext("Mois"), gettext("Association"), gettext("Séances tenues"), gettext("Heures"),
+                     gettext("Participant·es distinct·es"), gettext("Taux de présence (%)"),
+                     gettext("Liste d'attente"), gettext("Thématiques")])
+    for month, association, data in rows:
+        writer.writerow([f"{year}-{month:02d}", neutralise_csv_cell(association.name), data["sessions"],
+                         data["hours"], data["participants"], "" if data["rate"] is None else data["rate"],
+                         data["waitlisted"], neutralise_csv_cell(services.themes_text(data["themes"]))])
+    return Response(out.getvalue(), mimetype="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="ateliers-chiffres-{year}.csv"'})
+
+
+# --- calendars and public pages ------------------------------------------------------------------------
+
+
+def feed_sessions(statement):
+    since = utcnow() - timedelta(days=90)
+    return db.session.scalars(statement.where(Session.starts_at >= since)
+                              .options(joinedload(Session.workshop).joinedload(Workshop.association),
+                                       joinedload(Session.room))
+                              .order_by(Session.starts_at).limit(2000)).unique().all()
+
+
+def ics_response(body: bytes, name: str, private: bool = False) -> Response:
+    # A personal feed is opened without a session (by a calendar client): keep it out of shared caches too.
+    return Response(body, mimetype="text/calendar; charset=utf-8",
+                    headers={"Content-Disposition": f'inline; filename="{name}.ics"',
+                             "Cache-Control": "no-store" if private else "no-cache"})
+
+
+def public_sessions():
+    return select(Session).join(Session.workshop).where(Workshop.public.is_(True))
+
+
+@bp.route("/agenda.ics")
+@public
+def agenda_ics():
+    body = build_calendar(feed_sessions(public_sessions()), gettext("Ateliers Quartiers Numériques"))
+    return ics_response(body, "ateliers")
+
+
+def public_association(slug: str) -> Association:
+    return db.first_or_404(select(Association).where(Association.slug == slug))
+
+
+@bp.route("/a/<slug>")
+@public
+def association_page(slug: str):
+    association = public_association(slug)
+    statement = (public_sessions().options(joinedload(Session.workshop), joinedload(Session.room))
+                 .where(Session.association_id == association.id, Session.starts_at >= utcnow(),
+                        Session.status == SCHEDULED).order_by(Session.starts_at, Session.id))
+    page = paginate(statement)
+    return render_template("ateliers/public.html", association=association, page=page,
+                           taken=services.seats_taken(s.id for s in page.items), **helpers())
+
+
+@bp.route("/a/<slug>/agenda.ics")
+@public
+def association_ics(slug: str):
+    association = public_association(slug)
+    statement = public_sessions().where(Session.association_id == association.id)
+    return ics_response(build_calendar(feed_sessions(statement), association.name), f"ateliers-{association.slug}")
+
+
+@bp.route("/prive/<token>.ics")
+@public
+def private_ics(token: str):
+    user = services.user_for_token(token)
+    if user is None:
+        abort(404)
+    statement = select(Session).join(Session.workshop).where(services.visible_condition(user))
+    return ics_response(build_calendar(feed_sessions(statement), gettext("Mes ateliers")), "mes-ateliers",
+                        private=True)
+
+
+@bp.route("/abonnement", methods=["GET", "POST"])
+def subscription():
+    from .models import CalendarToken
+
+    token = None
+    if request.method == "POST":
+        from flask_wtf.csrf import validate_csrf
+        from wtforms import ValidationError
+
+        try:
+            validate_csrf(request.form.get("csrf_token"))
+        except ValidationError:
+            abort(400)
+        if request.form.get("action") == "revoke":
+            row = db.session.scalar(select(CalendarToken).where(CalendarToken.user_id == current_user.id))
+            if row is not None:
+                db.session.delete(row)
+            db.session.commit()
+            audit("ateliers.calendar_token_revoked")
+            flash_success(gettext("Le lien d'abonnement est révoqué."))
+            return redirect(url_for("ateliers.subscription"))
+        token = services.new_calendar_token(current_user.id)
+        db.session.commit()
+        audit("ateliers.calendar_token_created")
+    has_token = db.session.scalar(select(CalendarToken.id).where(CalendarToken.user_id == current_user.id)) is not None
+    private_url = url_for("ateliers.private_ics", token=token, _external=True) if token else None
+    return render_template("ateliers/subscription.html", token=token, private_url=private_url, has_token=has_token)
+
+
+# --- referrals -----------------------------------------------------------------------------------------
+
+
+@bp.route("/seances/<int:session_id>/orienter", methods=["GET", "POST"])
+def refer(session_id: int):
+    session = session_or_404(session_id)
+    require("ateliers.refer")
+    if session.status != SCHEDULED or not session.workshop.public:
+        abort(404)
+    form = ReferralForm()
+    if form.validate_on_submit():
+        referral = Referral(session_id=session.id, association_id=session.association_id,
+                            partner_id=current_user.id, first_name=form.first_name.data.strip(),
+                            phone=(form.phone.data or "").strip(), note=form.note.data or "")
+        db.session.add(referral)
+        db.session.commit()
+        emit("ateliers.referral_created", actor_id=current_user.id, referral_id=referral.id)
+        flash_success(gettext("La proposition est envoyée à l'association."))
+        return redirect(url_for("ateliers.referrals"))
+    taken = services.confirmed_count(session.id)
+    return render_template("ateliers/refer.html", form=form, session=session, full=taken >= session.capacity,
+                           suggestions=services.suggestions(session), **helpers())
+
+
+@bp.route("/orientations")
+def referrals():
+    ids = services.member_association_ids(current_user)
+    statement = select(Referral).options(joinedload(Referral.session).joinedload(Session.workshop),
+                                         joinedload(Referral.partner))
+    if ids:
+        statement = statement.where((Referral.association_id.in_(ids)) | (Referral.partner_id == current_user.id))
+    else:
+        statement = statement.where(Referral.partner_id == current_user.id)
+    page = paginate(statement.order_by(Referral.created_at.desc(), Referral.id.desc()))
+    return render_template("ateliers/referrals.html", page=page, member_ids=set(ids), form=ReferralAnswerForm(),
+                           labels={PENDING: gettext("En attente"), ACCEPTED: gettext("Acceptée"),
+                                   DECLINED: gettext("Déclinée")}, **helpers())
+
+
+@bp.route("/orientations/<int:referral_id>/repondre", methods=["POST"])
+def referral_answer(referral_id: int):
+    referral = db.get_or_404(Referral, referral_id)
+    if referral.association_id not in services.member_association_ids(current_user):
+        abort(404)
+    form = ReferralAnswerForm()
+    if not form.validate_on_submit():
+        flash_error(gettext("Choisissez une réponse."))
+        return redirect(url_for("ateliers.referrals"))
+    if referral.status != PENDING:
+        flash_error(gettext("Cette proposition a déjà reçu une réponse."))
+        return redirect(url_for("ateliers.referrals"))
+    if form.decision.data == "accept":
+        resident = Resident(association_id=referral.association_id, first_name=referral.first_name,
+                            phone=referral.phone, consent_at=referral.created_at, created_by_id=current_user.id)
+        db.session.add(resident)
+        db.session.flush()
+        try:
+            registration = services.register(referral.session_id, resident.id, current_user.id, referral.id)
+        except services.RegistrationError as problem:
+            db.session.rollback()
+            flash_error(str(problem))
+            return redirect(url_for("ateliers.referrals"))
+        referral.resident_id, referral.status = resident.id, ACCEPTED
+        message = (gettext("Proposition acceptée : inscription confirmée.") if registration.status == CONFIRMED
+                   else gettext("Proposition acceptée : la personne est sur la liste d'attente."))
+    else:
+        referral.status = DECLINED
+        message = gettext("Proposition déclinée.")
+    referral.answered_at = utcnow()
+    db.session.commit()
+    emit("ateliers.referral_answered", actor_id=current_user.id, referral_id=referral.id)
+    flash_success(message)
+    return redirect(url_for("ateliers.referrals"))
