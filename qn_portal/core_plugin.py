@@ -26,7 +26,7 @@ def blueprints():
 
 @hookimpl
 def models():
-    from .accounts.models import User, UserSession
+    from .accounts.models import RecoveryCode, TrustedDevice, User, UserSession
     from .associations.models import Association, Membership, Neighbourhood
     from .audit.models import AuditEntry
     from .notifications.models import Notification, NotificationPreference
@@ -34,7 +34,7 @@ def models():
     from .search import SearchEntry
 
     return [User, UserSession, Association, Membership, PluginState, StoredFile, SearchEntry, AuditEntry,
-            Notification, NotificationPreference, Neighbourhood]
+            Notification, NotificationPreference, Neighbourhood, RecoveryCode, TrustedDevice]
 
 
 @hookimpl
@@ -47,6 +47,8 @@ def permissions():
     return [
         Permission("plugins.manage", _l("Activer et désactiver les extensions"), roles={"admin"}),
         Permission("accounts.deactivate", _l("Désactiver des comptes"), roles={"admin"}),
+        Permission("accounts.reset_two_factor", _l("Réinitialiser la double authentification d'une personne"),
+                   roles={"admin"}),
         Permission("accounts.invite", _l("Inviter des personnes"), roles={"admin", "coordinator", "manager"}),
         Permission("associations.view_private", _l("Voir les données privées d'une association"),
                    roles={"coordinator", "manager", "mediator"}),

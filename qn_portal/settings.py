@@ -55,6 +55,13 @@ DEFAULTS = {
     "INVITATION_MAX_AGE": timedelta(days=7),
     "RESET_MAX_AGE": timedelta(hours=1),
     "PASSWORD_MIN_LENGTH": 12,
+    # Platform roles that must sign in with a second factor (TOTP). None: decided by ENV below, the roles that
+    # read every association's data in production, nobody in development and the demo (so that the demo
+    # accounts can be tried). QN_TWO_FACTOR_REQUIRED_ROLES=admin,coordinator (or "" for nobody) overrides it.
+    "TWO_FACTOR_REQUIRED_ROLES": None,
+    # How long the code step waits after a correct password, and how long a browser can skip the code.
+    "TWO_FACTOR_PENDING_MAX_AGE": timedelta(minutes=10),
+    "TRUSTED_DEVICE_MAX_AGE": timedelta(days=30),
     "DISABLED_PLUGINS": [],
     "REQUIRED_PLUGINS": [],
     # "isolate": a plugin raising in a request or event hook is logged and skipped; "raise" for tests.
@@ -86,6 +93,8 @@ def load_settings(app: Flask, test_config: dict | None) -> None:
 
     app.config["DISABLED_PLUGINS"] = _as_list(app.config["DISABLED_PLUGINS"])
     app.config["REQUIRED_PLUGINS"] = _as_list(app.config["REQUIRED_PLUGINS"])
+    for name in ("TWO_FACTOR_PENDING_MAX_AGE", "TRUSTED_DEVICE_MAX_AGE"):
+        app.config[name] = _as_duration(app.config[name])
     app.config.setdefault("UPLOAD_FOLDER", os.path.join(app.instance_path, "uploads"))
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + os.path.join(app.instance_path, "qn_portal.db")
@@ -95,6 +104,7 @@ def load_settings(app: Flask, test_config: dict | None) -> None:
                                 ("PREFERRED_URL_SCHEME", "https", "http")):
         if app.config.get(name) is None:
             app.config[name] = secure if production else plain
+    _two_factor_roles(app, production)
     _ensure_secret_key(app, production)
     if production:
         _refuse_unsafe_production(app)
@@ -111,6 +121,25 @@ def _as_list(value) -> list[str]:
     if isinstance(value, str):
         return [item.strip() for item in value.split(",") if item.strip()]
     return list(value or [])
+
+
+def _as_duration(value) -> timedelta:
+    """A duration: a ``timedelta`` as written in ``config.py``, or seconds as an environment variable gives."""
+    return value if isinstance(value, timedelta) else timedelta(seconds=int(value))
+
+
+def _two_factor_roles(app: Flask, production: bool) -> None:
+    from .accounts.models import ADMIN, COORDINATOR, PLATFORM_ROLES
+
+    roles = app.config["TWO_FACTOR_REQUIRED_ROLES"]
+    roles = [ADMIN, COORDINATOR] if roles is None and production else _as_list(roles)
+    # A misspelt role would silently leave the accounts it meant to protect without a second factor.
+    unknown = [role for role in roles if role not in PLATFORM_ROLES]
+    if unknown:
+        raise ConfigurationError(
+            f"TWO_FACTOR_REQUIRED_ROLES names unknown roles {unknown}: use {', '.join(PLATFORM_ROLES)}."
+        )
+    app.config["TWO_FACTOR_REQUIRED_ROLES"] = roles
 
 
 def _ensure_secret_key(app: Flask, production: bool) -> None:
@@ -139,6 +168,9 @@ def _refuse_unsafe_production(app: Flask) -> None:
         raise ConfigurationError("QN_SECRET_KEY is too short or a placeholder: use at least 32 random characters.")
     if app.config["MAIL_BACKEND"] == "console":
         app.logger.warning("QN_MAIL_BACKEND is 'console' in production: e-mails will not be delivered.")
+    if not app.config["TWO_FACTOR_REQUIRED_ROLES"]:
+        app.logger.warning("QN_TWO_FACTOR_REQUIRED_ROLES is empty in production: no role has to use two-factor "
+                           "sign-in, not even the admins and coordinators who read every association's data.")
     if app.config["RATELIMIT_STORAGE_URI"].startswith("memory://"):
         app.logger.warning(
             "Rate limits are kept in memory, per process: with several workers set "

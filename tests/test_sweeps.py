@@ -63,10 +63,25 @@ def ctx(app, demo):
         context["notification_b"] = db.session.scalar(
             select(Notification.id).where(Notification.user_id == demo["users"]["mediation.b"]).limit(1))
         assert context["notification_b"], "the demo should leave notifications waiting for mediation.b"
+        context["device_b"] = enrol_with_trusted_device(demo["users"]["mediation.b"])
     for module in PLUGIN_SWEEPS:
         if hasattr(module, "context"):
             context.update(module.context(app, context))
     return context
+
+
+def enrol_with_trusted_device(user_id: int) -> int:
+    """Turn two-factor sign-in on for ``user_id`` and trust one browser; return the browser's id."""
+    from qn_portal.accounts import two_factor
+    from qn_portal.accounts.models import TrustedDevice, User
+
+    user = db.session.get(User, user_id)
+    two_factor.start_enrolment(user)
+    user.totp_confirmed_at = two_factor.now()
+    two_factor.new_recovery_codes(user)
+    two_factor.trust_device(user, "Sweep browser")
+    db.session.commit()
+    return db.session.scalar(select(TrustedDevice.id).where(TrustedDevice.user_id == user_id))
 
 
 def client_as(app, role: str):

@@ -135,3 +135,63 @@ class InviteForm(FlaskForm):
 
 class DeactivateForm(FlaskForm):
     """No fields: the CSRF token is the point."""
+
+
+# --- Two-factor sign-in (two_factor_views.py) ---------------------------------------------------------------
+
+# One-time codes: the phone's keyboard shows digits, and the browser may offer the code received (autofill).
+CODE_INPUT = {"autocomplete": "one-time-code", "inputmode": "numeric", "spellcheck": "false", "autocapitalize": "off"}
+# Recovery codes hold letters: a text keyboard, nothing remembered by the browser.
+RECOVERY_INPUT = {"autocomplete": "off", "spellcheck": "false", "autocapitalize": "off"}
+
+
+def code_field(label=None, required: bool = True) -> StringField:
+    return StringField(
+        label or _l("Code à 6 chiffres"),
+        validators=[DataRequired(_l("Indiquez le code affiché par votre application.")) if required else Optional(),
+                    Length(max=20, message=_l("Le code compte 6 chiffres."))],
+        description=_l("Le code que votre application d'authentification affiche en ce moment pour le portail."),
+        render_kw=CODE_INPUT,
+    )
+
+
+class TwoFactorCodeForm(FlaskForm):
+    """A current code from the authenticator app."""
+
+    code = code_field()
+
+
+class TrustMixin:
+    # The label names the duration, which comes from the settings: the view sets it (see ``trust_label``).
+    trust = BooleanField(_l("Ne plus demander de code sur ce navigateur"))
+
+
+class SecondFactorForm(TrustMixin, TwoFactorCodeForm):
+    pass
+
+
+class RecoveryLoginForm(TrustMixin, FlaskForm):
+    recovery_code = StringField(
+        _l("Code de secours"),
+        validators=[DataRequired(_l("Indiquez l'un de vos codes de secours.")),
+                    Length(max=40, message=_l("Un code de secours compte 16 caractères."))],
+        description=_l("L'un des dix codes reçus en activant la double authentification (par exemple abcd-efgh-jkmn-pqrs). "
+                       "Chacun ne sert qu'une fois."),
+        render_kw=RECOVERY_INPUT,
+    )
+
+
+class DisableTwoFactorForm(FlaskForm):
+    """The current password or a current code: whoever borrowed an open session cannot remove the second factor."""
+
+    current_password = PasswordField(
+        _l("Mot de passe actuel"),
+        # No Optional() here: it would stop the chain before validate_current_password when the field is empty.
+        validators=[Length(max=MAX_LENGTH)],
+        render_kw={"autocomplete": "current-password"},
+    )
+    code = code_field(_l("ou un code à 6 chiffres de votre application"), required=False)
+
+    def validate_current_password(self, field):
+        if not field.data and not self.code.data:
+            raise ValidationError(_l("Indiquez votre mot de passe actuel ou un code de votre application."))

@@ -6,7 +6,7 @@ import secrets
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, ForeignKey, String, select
+from sqlalchemy import Boolean, ForeignKey, Integer, String, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..dbtypes import UTCDateTime, utcnow
@@ -44,6 +44,12 @@ class User(UserMixin, db.Model):
     password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    # Two-factor sign-in (accounts/two_factor.py). A secret without a confirmation date is an enrolment under
+    # way: it counts only once the person has typed a first code from it.
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The last time-step whose code was accepted: a code is only accepted for a later step, so none works twice.
+    totp_last_step: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     memberships = relationship(
         "Membership", back_populates="user", cascade="all, delete-orphan", lazy="selectin"
@@ -99,6 +105,31 @@ class UserSession(db.Model):
     user_agent: Mapped[str] = mapped_column(String(200), default="")
 
     user = relationship(User)
+
+
+class RecoveryCode(db.Model):
+    """One single-use recovery code, stored as the SHA-256 of the code (the codes are random: no salt needed)."""
+
+    __tablename__ = "recovery_code"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class TrustedDevice(db.Model):
+    """A browser where the second factor is not asked again until ``expires_at``; the cookie holds the token,
+    this row only its SHA-256, so that a copy of the database opens no account."""
+
+    __tablename__ = "trusted_device"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    user_agent: Mapped[str] = mapped_column(String(200), default="")
 
 
 def normalise_email(email: str) -> str:

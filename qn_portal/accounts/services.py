@@ -16,6 +16,7 @@ from .models import ADMIN, COORDINATOR, MEMBER, PARTNER, User, normalise_email
 from .passwords import hash_password
 from .sessions import end_all_sessions, end_other_sessions
 from .tokens import INVITATION, RESET, make_token
+from .two_factor import is_required, revoke_trusted_devices
 
 
 def invitable_roles(inviter: User) -> list[str]:
@@ -73,10 +74,22 @@ def send_reset_link(user: User) -> None:
                   render_template("mail/reset.txt", user=user, link=link))
 
 
+def send_two_factor_reset_notice(user: User, admin: User) -> None:
+    """Tell ``user`` that an admin removed their second factor: if they did not ask, they must say so at once."""
+    link = url_for("auth.two_factor", _external=True)
+    with force_locale(recipient_locale(user)):
+        send_mail(user.email, _("Votre double authentification a été réinitialisée"),
+                  render_template("mail/two_factor_reset.txt", user=user, admin=admin, link=link,
+                                  required=is_required(user)))
+
+
 def set_password(user: User, password: str, keep_current_session: bool) -> None:
-    """Change the password and end the user's other sessions (all of them when not signed in here)."""
+    """Change the password and end the user's other sessions (all of them when not signed in here).
+
+    Trusted browsers are forgotten too: whoever changes a password after a theft wants the code asked again."""
     user.password_hash = hash_password(password)
     user.password_changed_at = utcnow()
+    revoke_trusted_devices(user)
     if keep_current_session:
         end_other_sessions(user)
     else:

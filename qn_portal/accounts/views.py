@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import format_timedelta
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -12,7 +12,7 @@ from ..associations.models import ASSOCIATION_ROLES, Association
 from ..extensions import db, limiter
 from ..permissions import require
 from ..security import audit, safe_next_url
-from . import services
+from . import pending, services, two_factor
 from .forms import (
     AcceptInvitationForm,
     ChangePasswordForm,
@@ -43,15 +43,62 @@ def _email_key() -> str:
     return "account:" + normalise_email(request.form.get("email", ""))[:254]
 
 
+def _account_key() -> str:
+    """Rate-limit key of the account at stake: the e-mail typed at sign-in, the account whose password was right
+    at the code step, the signed-in person on their own second-factor pages. One key, so that failed passwords
+    and failed codes draw on the same allowance."""
+    if request.endpoint in pending.CODE_STEPS:
+        waiting = pending.user()
+        return "account:" + normalise_email(waiting.email if waiting else "")
+    if request.endpoint != "auth.login" and current_user.is_authenticated:
+        return "account:" + normalise_email(current_user.email)
+    return _email_key()
+
+
 def _failed(response) -> bool:
     # Only failed attempts count against the limits; a successful sign-in redirects.
     return response.status_code != 302
 
 
+def wrong_answer() -> None:
+    """Count this request against the sign-in limits: a code or password was wrong (see ``_answered_wrong``)."""
+    g.qn_wrong_answer = True
+
+
+def _answered_wrong(response) -> bool:
+    # The second-factor pages answer 200 on success too (recovery codes are shown at once): they say themselves.
+    return bool(g.get("qn_wrong_answer"))
+
+
+def _account_limit():
+    return current_app.config["RATELIMIT_LOGIN_ACCOUNT"]
+
+
+def _address_limit():
+    return current_app.config["RATELIMIT_LOGIN_ADDRESS"]
+
+
+# Shared limits (one scope, one key): a wrong password and a wrong code count against the same allowance, per
+# account and per address, wherever they are typed.
+account_limit = limiter.shared_limit(_account_limit, scope="login-account", key_func=_account_key,
+                                     methods=["POST"], deduct_when=_failed)
+address_limit = limiter.shared_limit(_address_limit, scope="login-address", methods=["POST"], deduct_when=_failed)
+code_account_limit = limiter.shared_limit(_account_limit, scope="login-account", key_func=_account_key,
+                                          methods=["POST"], deduct_when=_answered_wrong)
+code_address_limit = limiter.shared_limit(_address_limit, scope="login-address", methods=["POST"],
+                                          deduct_when=_answered_wrong)
+
+
+def after_sign_in(user: User, next_url: str | None) -> str:
+    """Where a person goes once signed in: enrolment first if their role requires a second factor they lack."""
+    if two_factor.is_required(user) and not two_factor.is_enabled(user):
+        return url_for("auth.two_factor")
+    return next_url or url_for("main.dashboard")
+
+
 @bp.route("/connexion", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["RATELIMIT_LOGIN_ACCOUNT"], key_func=_email_key,
-               methods=["POST"], deduct_when=_failed)
-@limiter.limit(lambda: current_app.config["RATELIMIT_LOGIN_ADDRESS"], methods=["POST"], deduct_when=_failed)
+@account_limit
+@address_limit
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("main.dashboard"))
@@ -60,10 +107,19 @@ def login():
         user = User.by_email(form.email.data)
         password_ok = verify_password(user.password_hash if user else None, form.password.data)
         if user is not None and user.active and password_ok:
+            next_url = safe_next_url(request.args.get("next"))
+            if two_factor.is_enabled(user):
+                if two_factor.trusted_device(user, request.cookies.get(two_factor.TRUSTED_COOKIE)) is None:
+                    # Not signed in yet: the code step (two_factor_views.py) finishes the sign-in.
+                    pending.begin(user, remember=form.remember.data, next_url=next_url)
+                    return redirect(url_for("auth.second_factor"))
+                details = {"second_factor": "trusted_device"}
+            else:
+                details = {}
             start_session(user, remember=form.remember.data)
             db.session.commit()
-            audit("login", user_id=user.id)
-            return redirect(safe_next_url(request.args.get("next")) or url_for("main.dashboard"))
+            audit("login", user_id=user.id, **details)
+            return redirect(after_sign_in(user, next_url))
         audit("login", outcome="failed", email=normalise_email(form.email.data))
         form.password.errors.append(_("Adresse e-mail ou mot de passe incorrect."))
     return render_template("auth/login.html", form=form)
@@ -211,3 +267,7 @@ def invite():
         flash(_("Invitation envoyée à %(email)s.", email=normalise_email(form.email.data)), "success")
         return redirect(url_for("auth.invite"))
     return render_template("auth/invite.html", form=form)
+
+
+# The second-factor pages and the enrolment guard register on this blueprint.
+from . import two_factor_views  # noqa: E402, F401

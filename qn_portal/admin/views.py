@@ -7,13 +7,14 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from ..accounts import two_factor
 from ..accounts.forms import DeactivateForm
 from ..accounts.models import User
-from ..accounts.services import deactivate
+from ..accounts.services import deactivate, send_two_factor_reset_notice
 from ..accounts.views import ROLE_LABELS
 from ..extensions import db
 from ..pagination import paginate
-from ..permissions import requires
+from ..permissions import can, requires
 from ..plugins import get_host
 from ..security import audit
 
@@ -25,7 +26,9 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 @requires("accounts.deactivate")
 def users():
     page = paginate(select(User).order_by(User.name, User.email))
-    return render_template("admin/users.html", page=page, form=DeactivateForm(), role_labels=ROLE_LABELS)
+    return render_template("admin/users.html", page=page, form=DeactivateForm(), role_labels=ROLE_LABELS,
+                           two_factor_roles=[ROLE_LABELS.get(role, role) for role in two_factor.required_roles()],
+                           can_reset_two_factor=can(current_user, "accounts.reset_two_factor"))
 
 
 @bp.route("/personnes/<int:user_id>/desactiver", methods=["POST"])
@@ -56,6 +59,30 @@ def reactivate_user(user_id: int):
     db.session.commit()
     audit("account.reactivated", target=user, account_id=user.id)
     flash(_("Le compte de %(name)s est réactivé.", name=user.display_name), "success")
+    return redirect(url_for("admin.users"))
+
+
+@bp.route("/personnes/<int:user_id>/double-authentification", methods=["POST"])
+@login_required
+@requires("accounts.reset_two_factor")
+def reset_two_factor(user_id: int):
+    """For someone who lost their phone and their recovery codes: their second factor goes, they enrol again."""
+    user = db.get_or_404(User, user_id)
+    if not DeactivateForm().validate_on_submit():
+        abort(400)
+    if user.id == current_user.id:
+        # One's own second factor is switched off from one's own page, with a password or a code.
+        flash(_("Pour votre propre compte, passez par la page Double authentification de votre profil."), "error")
+        return redirect(url_for("admin.users"))
+    if not user.totp_secret:
+        flash(_("%(name)s n'a pas de double authentification à réinitialiser.", name=user.display_name), "error")
+        return redirect(url_for("admin.users"))
+    two_factor.disable(user)
+    db.session.commit()
+    audit("two_factor.reset", target=user, account_id=user.id)
+    send_two_factor_reset_notice(user, current_user)
+    flash(_("La double authentification de %(name)s est réinitialisée ; un e-mail l'en informe.",
+            name=user.display_name), "success")
     return redirect(url_for("admin.users"))
 
 
