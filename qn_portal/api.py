@@ -30,6 +30,7 @@ from .database import lock_for_update, write_transaction
 from .dbtypes import UTCDateTime, utcnow
 from .events import emit
 from .extensions import db
+from .form_fields import CheckboxesField, ChoiceField, WholeNumberField
 from .hookspecs import hookimpl
 from .mail import send_mail
 from .notifications.services import notify
@@ -100,4 +101,5 @@ __all__ = [
     "public", "render_markdown", "require", "requires", "save_upload", "search_keys", "send_mail", "unindex_document", "utcnow",
     "write_transaction",
     "describe_opening_hours", "opening_hours_problem", "save_association",
+    "CheckboxesField", "ChoiceField", "WholeNumberField",
 ]

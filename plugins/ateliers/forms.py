@@ -8,19 +8,11 @@ from __future__ import annotations
 
 from datetime import date, datetime, time
 
-from wtforms import (
-    BooleanField,
-    IntegerField,
-    SelectField,
-    SelectMultipleField,
-    StringField,
-    TextAreaField,
-    widgets,
-)
+from wtforms import BooleanField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
-from qn_portal.api import FlaskForm
+from qn_portal.api import CheckboxesField, ChoiceField, FlaskForm, WholeNumberField
 from qn_portal.api import lazy_gettext as _l
 
 from .vocabulary import LEVELS, THEMES
@@ -30,50 +22,6 @@ PHONE_PATTERN = r"^\+?[0-9 .()-]{6,20}$"
 
 def options(pairs) -> list[SelectChoice]:
     return [SelectChoice(value, label) for value, label in pairs]
-
-
-class WholeNumberField(IntegerField):
-    def process_formdata(self, valuelist):
-        if not valuelist:
-            return
-        text = (valuelist[0] or "").strip()
-        if not text:
-            self.data = None
-            return
-        try:
-            self.data = int(text)
-        except ValueError:
-            self.data = None
-            raise ValueError(_l("Indiquez un nombre entier, par exemple 10.")) from None
-
-
-class CheckboxesField(SelectMultipleField):
-    widget = widgets.ListWidget(prefix_label=False)
-    option_widget = widgets.CheckboxInput()
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("validate_choice", False)
-        super().__init__(*args, **kwargs)
-
-    def pre_validate(self, form):
-        offered = {choice.value for choice in self.choices}
-        if any(value not in offered for value in self.data or ()):
-            raise ValidationError(_l("Cochez seulement les cases proposées."))
-
-
-class ChoiceField(SelectField):
-    """A select whose "not offered" message is French."""
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("validate_choice", False)
-        super().__init__(*args, **kwargs)
-
-    def pre_validate(self, form):
-        offered = {choice.value for choice in self.choices}
-        if self.data is None and "" in offered:
-            self.data = ""
-        if self.data not in offered:
-            raise ValidationError(_l("Choisissez une des valeurs proposées."))
 
 
 def parse_date(text: str | None) -> date | None:

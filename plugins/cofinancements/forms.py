@@ -13,16 +13,13 @@ from wtforms import (
     DateField,
     IntegerField,
     RadioField,
-    SelectField,
-    SelectMultipleField,
     StringField,
     TextAreaField,
-    widgets,
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
-from qn_portal.api import COMMUNES, FlaskForm
+from qn_portal.api import COMMUNES, CheckboxesField, ChoiceField, FlaskForm
 from qn_portal.api import lazy_gettext as _l
 
 from .models import AID_TYPES, APPLICATION_STATUSES, FREQUENCIES, FUNDER_KINDS, RECURRENCES, SCOPES, THEMES
@@ -32,35 +29,6 @@ from .services import euros_input, parse_euros
 def choices(pairs, empty=None) -> list[SelectChoice]:
     options = [SelectChoice("", empty)] if empty is not None else []
     return options + [SelectChoice(value, label) for value, label in pairs]
-
-
-class CheckboxesField(SelectMultipleField):
-    """Checkboxes; values that are not offered are refused with a French message."""
-
-    widget = widgets.ListWidget(prefix_label=False)
-    option_widget = widgets.CheckboxInput()
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("validate_choice", False)
-        super().__init__(*args, **kwargs)
-
-    def pre_validate(self, form):
-        offered = {choice.value for choice in self.choices}
-        if any(value not in offered for value in self.data or ()):
-            raise ValidationError(_l("Cochez seulement les cases proposées."))
-
-
-class ChoiceField(SelectField):
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("validate_choice", False)
-        super().__init__(*args, **kwargs)
-
-    def pre_validate(self, form):
-        offered = {str(choice.value) for choice in self.choices}
-        if self.data is None and "" in offered:
-            self.data = ""  # an optional list left out of the request means "none"
-        if self.data not in offered:
-            raise ValidationError(_l("Choisissez une des valeurs proposées."))
 
 
 class EuroField(StringField):

@@ -9,7 +9,6 @@ from sqlalchemy import select
 from wtforms import (
     BooleanField,
     DateField,
-    IntegerField,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -19,7 +18,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, StopValidation, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from qn_portal.api import COMMUNES, FlaskForm, Neighbourhood, db
+from qn_portal.api import COMMUNES, FlaskForm, Neighbourhood, WholeNumberField, db
 from qn_portal.api import lazy_gettext as _l
 
 from .models import (
@@ -43,23 +42,6 @@ from .models import (
 )
 
 LONG_TEXT = 5000
-
-
-class WholeNumberField(IntegerField):
-    """An integer field whose "not a number" message is French, and which keeps what was typed."""
-
-    def process_formdata(self, valuelist):
-        if not valuelist:
-            return
-        text = (valuelist[0] or "").strip()
-        if not text:
-            self.data = None
-            return
-        try:
-            self.data = int(text)
-        except ValueError:
-            self.data = None
-            raise ValueError(_l("Indiquez un nombre entier, par exemple 10.")) from None
 
 
 class FrenchDateField(DateField):

@@ -12,15 +12,13 @@ from wtforms import (
     EmailField,
     RadioField,
     SelectField,
-    SelectMultipleField,
     StringField,
     TextAreaField,
-    widgets,
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, ValidationError
 
-from qn_portal.api import COMMUNES, FlaskForm, db, utcnow
+from qn_portal.api import COMMUNES, CheckboxesField, FlaskForm, db, utcnow
 from qn_portal.api import lazy_gettext as _l
 
 from .models import ACTOR_KINDS, CATEGORIES, VISIBILITIES, VeilleActor, join_list, split_list
@@ -44,25 +42,6 @@ def web_url(value: str) -> bool:
     """http(s) with a host (a dotted name, or a local address for the tests' feed server)."""
     parts = urlsplit(value)
     return parts.scheme in ("http", "https") and bool(parts.hostname) and " " not in value
-
-
-class CheckboxesField(SelectMultipleField):
-    """Checkboxes in a list; values that are not offered are refused with a French message."""
-
-    widget = widgets.ListWidget(prefix_label=False)
-    option_widget = widgets.CheckboxInput()
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("validate_choice", False)
-        super().__init__(*args, **kwargs)
-
-    def process_formdata(self, valuelist):
-        self.data = [str(value) for value in valuelist]
-
-    def pre_validate(self, form):
-        offered = {str(choice.value) for choice in self.choices}
-        if any(value not in offered for value in self.data or ()):
-            raise ValidationError(_l("Cochez seulement les cases proposées."))
 
 
 class PostForm(FlaskForm):

@@ -12,21 +12,13 @@ from urllib.parse import urlsplit
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy import func, select
-from wtforms import (
-    BooleanField,
-    EmailField,
-    IntegerField,
-    SelectField,
-    SelectMultipleField,
-    StringField,
-    TextAreaField,
-    widgets,
-)
+from wtforms import BooleanField, EmailField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, ValidationError
 
 from ..accounts.forms import PHONE_PATTERN, choices
 from ..extensions import db
+from ..form_fields import CheckboxesField, WholeNumberField
 from .hours import EXAMPLE as HOURS_EXAMPLE
 from .hours import opening_hours_problem
 from .identifiers import compact, is_valid_rna, is_valid_siret
@@ -49,46 +41,6 @@ FIRST_COHORT = 2019
 
 def cohort_years() -> list[int]:
     return list(range(date.today().year + 1, FIRST_COHORT - 1, -1))
-
-
-class WholeNumberField(IntegerField):
-    """An integer field whose "not a number" message is French, and which keeps what was typed."""
-
-    def process_formdata(self, valuelist):
-        if not valuelist:
-            return
-        text = (valuelist[0] or "").strip()
-        if not text:
-            self.data = None
-            return
-        try:
-            self.data = int(text)
-        except ValueError:
-            self.data = None
-            raise ValueError(_l("Indiquez un nombre entier, par exemple 10.")) from None
-
-
-class CheckboxesField(SelectMultipleField):
-    """Checkboxes in a list; values that are not offered are refused with a French message."""
-
-    widget = widgets.ListWidget(prefix_label=False)
-    option_widget = widgets.CheckboxInput()
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("validate_choice", False)
-        super().__init__(*args, **kwargs)
-
-    def process_formdata(self, valuelist):
-        try:
-            self.data = [self.coerce(value) for value in valuelist]
-        except (TypeError, ValueError):
-            self.data = []
-            raise ValueError(_l("Cochez seulement les cases proposées.")) from None
-
-    def pre_validate(self, form):
-        offered = {choice.value for choice in self.choices}
-        if any(value not in offered for value in self.data or ()):
-            raise ValidationError(_l("Cochez seulement les cases proposées."))
 
 
 def neighbourhood_choices() -> list[SelectChoice]:
