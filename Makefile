@@ -31,10 +31,11 @@ test: $(VENV)/.installed-test
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 
-# Production-like: gunicorn with 2 workers (set QN_ENV=production and QN_SECRET_KEY first).
+# Production-like: gunicorn through `qn-portal serve` (set QN_ENV=production and QN_SECRET_KEY first; see
+# docs/deployment.md). WORKERS empty: 2 x cores + 1, at most 8.
 serve: $(VENV)/.installed
 	$(BIN)/qn-portal db upgrade
-	$(BIN)/gunicorn --workers 2 --bind $(HOST):$(PORT) 'qn_portal:create_app()'
+	$(BIN)/qn-portal serve --host $(HOST) --port $(PORT) $(if $(WORKERS),--workers $(WORKERS))
 
 translations: $(VENV)/.installed-test
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --project=qn-portal -o qn_portal/translations/messages.pot .

@@ -6,6 +6,7 @@ from flask.cli import FlaskGroup
 
 from . import create_app
 from .cli_commands import db_group
+from .serving import serve_command
 
 
 class PortalGroup(FlaskGroup):
@@ -17,3 +18,6 @@ class PortalGroup(FlaskGroup):
 
 
 main = PortalGroup(create_app=create_app, help="QN Portal: the Quartiers Numériques intranet.")
+# On the group itself, like Flask's "run": no app is loaded, nor its context pushed, in what becomes gunicorn's
+# master before the command runs (the workers would inherit them); serve checks the configuration itself.
+main.add_command(serve_command)

@@ -1,4 +1,5 @@
-"""The core's commands under ``qn-portal``: db, create-admin, seed-demo, plugins, search, audit."""
+"""The core's commands under ``qn-portal``: db, create-admin, seed-demo, plugins, search, audit, backup,
+restore (``serve`` is in ``serving.py``)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from flask.cli import with_appcontext
 
 from .accounts.models import ADMIN, User, normalise_email
 from .accounts.passwords import hash_password, password_problem
+from .backup import backup_command, restore_command
 from .dbtypes import utcnow
 from .extensions import db
 from .plugins import get_host
@@ -176,4 +178,5 @@ def audit_purge(older_than_days):
     click.echo(f"{count} audit entries older than {older_than_days} days deleted.")
 
 
-CORE_COMMANDS = [create_admin, seed_demo_command, plugins_command, search_group, audit_group]
+CORE_COMMANDS = [create_admin, seed_demo_command, plugins_command, search_group, audit_group, backup_command,
+                 restore_command]

@@ -31,5 +31,6 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 migrate = Migrate()
 babel = Babel()
-# Storage comes from RATELIMIT_STORAGE_URI: memory:// in development, redis:// with several workers.
+# Storage comes from RATELIMIT_STORAGE_URI, itself QN_REDIS_URL when set (settings.py): memory:// in development,
+# Redis with several workers or machines, so that every one of them counts against the same limits.
 limiter = Limiter(key_func=get_remote_address, default_limits=[])

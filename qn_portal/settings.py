@@ -36,7 +36,10 @@ DEFAULTS = {
     # Explicit, not left to Flask-Limiter: its one module-level Limiter keeps the last app's "enabled" as the
     # default for the next app, so one app with limits off (a test) would switch them off for every later one.
     "RATELIMIT_ENABLED": True,
-    "RATELIMIT_STORAGE_URI": "memory://",
+    # Redis shared by every worker and machine, for rate limits (and any future cache): QN_REDIS_URL.
+    "REDIS_URL": None,
+    # None: REDIS_URL when set, else memory:// (per process). QN_RATELIMIT_STORAGE_URI, when set, wins.
+    "RATELIMIT_STORAGE_URI": None,
     "RATELIMIT_HEADERS_ENABLED": False,
     "RATELIMIT_LOGIN_ACCOUNT": "10 per 15 minutes; 100 per day",
     "RATELIMIT_LOGIN_ADDRESS": "30 per 15 minutes; 500 per day",
@@ -96,6 +99,8 @@ def load_settings(app: Flask, test_config: dict | None) -> None:
     for name in ("TWO_FACTOR_PENDING_MAX_AGE", "TRUSTED_DEVICE_MAX_AGE"):
         app.config[name] = _as_duration(app.config[name])
     app.config.setdefault("UPLOAD_FOLDER", os.path.join(app.instance_path, "uploads"))
+    if not app.config.get("RATELIMIT_STORAGE_URI"):
+        app.config["RATELIMIT_STORAGE_URI"] = app.config.get("REDIS_URL") or "memory://"
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + os.path.join(app.instance_path, "qn_portal.db")
 
@@ -172,7 +177,8 @@ def _refuse_unsafe_production(app: Flask) -> None:
         app.logger.warning("QN_TWO_FACTOR_REQUIRED_ROLES is empty in production: no role has to use two-factor "
                            "sign-in, not even the admins and coordinators who read every association's data.")
     if app.config["RATELIMIT_STORAGE_URI"].startswith("memory://"):
+        # One warning for every piece of shared state that falls back to the process's memory.
         app.logger.warning(
-            "Rate limits are kept in memory, per process: with several workers set "
-            "QN_RATELIMIT_STORAGE_URI=redis://… so that limits hold across them."
+            "No QN_REDIS_URL: rate limits are kept in each process's memory, so with several workers or "
+            "machines every one of them counts on its own. Set QN_REDIS_URL=redis://… (see docs/deployment.md)."
         )

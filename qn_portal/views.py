@@ -1,12 +1,26 @@
-"""Core pages: the dashboard, the language switch, search, file downloads and the health check."""
+"""Core pages: the dashboard, the language switch, search, file downloads and the health checks."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, redirect, render_template, request, send_file, session, url_for
+from contextlib import suppress
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    session,
+    url_for,
+)
 from flask_login import current_user, login_required
 from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
 
-from .extensions import db
+from .extensions import db, limiter
 from .permissions import require
 from .plugins import get_host
 from .search import run_search
@@ -65,3 +79,21 @@ def download(key: str):
 def health():
     db.session.execute(text("SELECT 1"))
     return {"status": "ok"}
+
+
+@bp.route("/healthz")
+@limiter.exempt
+def healthz():
+    """For the load balancer and monitoring: ``ok`` (200) when the database answers ``SELECT 1``, else 503.
+
+    Plain text for machines, nothing else: no page, no error detail (the log has it), no session (a probe
+    every few seconds must not create one), no rate limit (it would take a healthy instance out of service).
+    """
+    try:
+        db.session.execute(text("SELECT 1"))
+    except SQLAlchemyError as error:
+        with suppress(SQLAlchemyError):  # the connection may be gone: nothing to roll back
+            db.session.rollback()
+        current_app.logger.error("health check: database unavailable (%s)", error.__class__.__name__)
+        return Response("unavailable\n", status=503, mimetype="text/plain")
+    return Response("ok\n", mimetype="text/plain")

@@ -64,6 +64,7 @@ ROUTES: list[Route] = [
     Route("main.dashboard", "GET", "/tableau-de-bord", signed_in()),
     Route("main.search", "GET", "/recherche?q=atelier", signed_in()),
     Route("main.health", "GET", "/sante", expect(OK)),
+    Route("main.healthz", "GET", "/healthz", expect(OK)),
     Route("main.set_language", "POST", "/langue", expect(REDIRECT), data=lambda ctx: {"locale": "fr"}),
     Route("main.download", "GET", lambda ctx: f"/fichiers/{ctx['file_a']}",
           expect(FORBIDDEN, anonymous=LOGIN, mediator=OK, manager=OK, coordinator=OK, admin=OK)),

@@ -34,7 +34,7 @@ SHIPPED_PLUGINS = sorted(ep.name for ep in entry_points(group="qn_portal.plugins
 def pytest_configure(config):
     # The suite must not read a developer's instance/config.py or their QN_* variables, except the database.
     for name in [n for n in os.environ if n.startswith("QN_") and n not in ("QN_DATABASE_URL", "QN_CHROMIUM",
-                                                                             "QN_REQUIRE_BROWSER")]:
+                                                                             "QN_REQUIRE_BROWSER", "QN_REQUIRE_REDIS")]:
         del os.environ[name]
 
 
