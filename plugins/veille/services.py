@@ -9,6 +9,7 @@ import logging
 import re
 import secrets
 import socket
+import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -339,6 +340,9 @@ def read_url(url: str, max_bytes: int = FEED_MAX_BYTES, timeout: float = FEED_TI
             data = response.read(max_bytes + 1)
     except SourceProblem:
         raise
+    except urllib.error.HTTPError as error:
+        error.close()  # an HTTP error carries the open response: close its socket now, not at GC time
+        raise SourceProblem(f"could not be read: {error}") from None
     except Exception as error:
         raise SourceProblem(f"could not be read: {error}") from None
     if len(data) > max_bytes:
