@@ -30,7 +30,7 @@ from .database import lock_for_update, write_transaction
 from .dbtypes import UTCDateTime, utcnow
 from .events import emit
 from .extensions import db
-from .form_fields import CheckboxesField, ChoiceField, WholeNumberField
+from .form_fields import CheckboxesField, ChoiceField, WholeNumberField, choices
 from .hookspecs import hookimpl
 from .mail import send_mail
 from .notifications.services import notify
@@ -93,6 +93,7 @@ def collect_figures(association_ids: list[int] | None, start, end) -> list[Figur
 
 
 __all__ = [
+    "choices",
     "Association", "COMMUNES", "Figure", "Membership", "Neighbourhood", "User", "collect_figures", "plugin_enabled",
     "DemoContext", "Event", "FlaskForm", "NavItem", "NotificationKind", "Panel", "Permission", "SearchDocument", "StoredFile",
     "UTCDateTime", "UploadRefused", "Widget", "audit", "audit_export", "can", "current_association",

@@ -12,7 +12,13 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from wtforms import IntegerField, SelectField, SelectMultipleField, widgets
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
+
+
+def choices(pairs) -> list[SelectChoice]:
+    """Field choices from (value, label) pairs; WTForms 3.3 deprecates tuples and 3.4 drops them."""
+    return [SelectChoice(value, label) for value, label in pairs]
 
 
 class WholeNumberField(IntegerField):

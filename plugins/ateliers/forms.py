@@ -9,10 +9,9 @@ from __future__ import annotations
 from datetime import date, datetime, time
 
 from wtforms import BooleanField, StringField, TextAreaField
-from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
-from qn_portal.api import CheckboxesField, ChoiceField, FlaskForm, WholeNumberField
+from qn_portal.api import CheckboxesField, ChoiceField, FlaskForm, WholeNumberField, choices
 from qn_portal.api import lazy_gettext as _l
 
 from .vocabulary import LEVELS, THEMES
@@ -20,8 +19,6 @@ from .vocabulary import LEVELS, THEMES
 PHONE_PATTERN = r"^\+?[0-9 .()-]{6,20}$"
 
 
-def options(pairs) -> list[SelectChoice]:
-    return [SelectChoice(value, label) for value, label in pairs]
 
 
 def parse_date(text: str | None) -> date | None:
@@ -64,9 +61,9 @@ class WorkshopForm(FlaskForm):
     description = TextAreaField(_l("Description"), render_kw={"rows": 6},
                                 description=_l("Markdown accepté : **gras**, listes, liens."),
                                 validators=[Length(max=5000, message=_l("5 000 caractères au plus."))])
-    themes = CheckboxesField(_l("Thématiques"), choices=options(THEMES.items()),
+    themes = CheckboxesField(_l("Thématiques"), choices=choices(THEMES.items()),
                              validators=[DataRequired(_l("Cochez au moins une thématique."))])
-    level = ChoiceField(_l("Niveau"), choices=options(LEVELS.items()), default="debutant")
+    level = ChoiceField(_l("Niveau"), choices=choices(LEVELS.items()), default="debutant")
     audience = StringField(_l("Public"), description=_l("Par exemple : seniors, familles, personnes allophones."),
                            validators=[Length(max=200, message=_l("200 caractères au plus."))])
     room_id = ChoiceField(_l("Salle"))
@@ -153,7 +150,7 @@ class RegistrationForm(FlaskForm):
                         validators=[Optional(), Regexp(PHONE_PATTERN,
                                                        message=_l("Ce numéro de téléphone n'est pas valide."))])
     consent = BooleanField(_l("La personne accepte que l'association garde ces informations le temps du suivi"))
-    scope = ChoiceField(_l("Inscrire à"), choices=options([("session", _l("cette séance")),
+    scope = ChoiceField(_l("Inscrire à"), choices=choices([("session", _l("cette séance")),
                                                           ("cycle", _l("toutes les séances à venir de l'atelier"))]),
                         default="session")
 
@@ -180,5 +177,5 @@ class ReferralForm(FlaskForm):
 
 
 class ReferralAnswerForm(FlaskForm):
-    decision = ChoiceField(_l("Réponse"), choices=options([("accept", _l("Accepter et inscrire")),
+    decision = ChoiceField(_l("Réponse"), choices=choices([("accept", _l("Accepter et inscrire")),
                                                           ("decline", _l("Décliner"))]))

@@ -40,7 +40,7 @@ from .forms import (
     RoomForm,
     SessionsForm,
     WorkshopForm,
-    options,
+    choices,
     parse_date,
     parse_time,
 )
@@ -184,16 +184,16 @@ def workshops():
 def fill_workshop_choices(form: WorkshopForm, associations: list[Association], association_id: int | None) -> None:
     ids = [a.id for a in associations]
     if getattr(form, "association_id", None) is not None:
-        form.association_id.choices = options((str(a.id), a.name) for a in associations)
+        form.association_id.choices = choices((str(a.id), a.name) for a in associations)
     rooms = db.session.scalars(select(Room).where(Room.association_id.in_(ids)).order_by(Room.name)).all() if ids else []
     names = {a.id: a.name for a in associations}
-    form.room_id.choices = options([("", gettext("— Aucune salle —"))] + [
+    form.room_id.choices = choices([("", gettext("— Aucune salle —"))] + [
         (str(r.id), f"{r.name} ({names.get(r.association_id, '')}, {r.capacity} places)") for r in rooms])
     members = db.session.execute(
         select(Membership.association_id, User).join(User, User.id == Membership.user_id)
         .where(Membership.association_id.in_(ids), Membership.role.in_(("manager", "mediator")), User.active.is_(True))
         .order_by(User.name)).all() if ids else []
-    form.facilitators.choices = options((u.id, f"{u.display_name} ({names.get(aid, '')})") for aid, u in members)
+    form.facilitators.choices = choices((u.id, f"{u.display_name} ({names.get(aid, '')})") for aid, u in members)
     form._rooms = {r.id: r for r in rooms}
     form._members = {(aid, u.id) for aid, u in members}
 
@@ -395,7 +395,7 @@ def session_page(session: Session, form: RegistrationForm | None = None, status:
 
 def fill_resident_choices(form: RegistrationForm, association_id: int) -> None:
     residents = db.session.scalars(services.residents_of(association_id).limit(500)).all()
-    form.resident_id.choices = options([("", gettext("— Nouvelle personne —"))] +
+    form.resident_id.choices = choices([("", gettext("— Nouvelle personne —"))] +
                                        [(str(r.id), r.first_name) for r in residents])
 
 
@@ -539,7 +539,7 @@ def rooms():
     if not associations and not can(current_user, "ateliers.view_private"):
         abort(403)
     form = RoomForm()
-    form.association_id.choices = options((str(a.id), a.name) for a in associations)
+    form.association_id.choices = choices((str(a.id), a.name) for a in associations)
     if request.method == "GET" and associations:
         form.association_id.data = str(associations[0].id)
     if request.method == "POST":

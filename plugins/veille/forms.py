@@ -15,10 +15,9 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, ValidationError
 
-from qn_portal.api import COMMUNES, CheckboxesField, FlaskForm, db, utcnow
+from qn_portal.api import COMMUNES, CheckboxesField, FlaskForm, choices, db, utcnow
 from qn_portal.api import lazy_gettext as _l
 
 from .models import ACTOR_KINDS, CATEGORIES, VISIBILITIES, VeilleActor, join_list, split_list
@@ -29,8 +28,6 @@ DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
 MAX_TAGS = 8
 
 
-def choices(pairs) -> list[SelectChoice]:
-    return [SelectChoice(value, label) for value, label in pairs]
 
 
 def valid_url(value: str) -> bool:

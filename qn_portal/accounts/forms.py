@@ -5,15 +5,10 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, RadioField, SelectField, StringField
-from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, Regexp, ValidationError
 
+from ..form_fields import choices
 from .passwords import MAX_LENGTH, password_problem
-
-
-def choices(pairs) -> list:
-    """Field choices from (value, label) pairs; WTForms 3.3 deprecates tuples and 3.4 drops them."""
-    return [SelectChoice(value, label) for value, label in pairs]
 
 EMAIL_REQUIRED = _l("Indiquez une adresse e-mail.")
 EMAIL_INVALID = _l("Cette adresse e-mail n'est pas valide.")

@@ -16,9 +16,9 @@ from wtforms import BooleanField, EmailField, SelectField, StringField, TextArea
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, ValidationError
 
-from ..accounts.forms import PHONE_PATTERN, choices
+from ..accounts.forms import PHONE_PATTERN
 from ..extensions import db
-from ..form_fields import CheckboxesField, WholeNumberField
+from ..form_fields import CheckboxesField, WholeNumberField, choices
 from .hours import EXAMPLE as HOURS_EXAMPLE
 from .hours import opening_hours_problem
 from .identifiers import compact, is_valid_rna, is_valid_siret

@@ -12,8 +12,8 @@ from sqlalchemy import Select, func, or_, select
 from wtforms import DateField, SelectField, StringField
 from wtforms.validators import Length, Optional, ValidationError
 
-from ..accounts.forms import choices
 from ..extensions import db
+from ..form_fields import choices
 from .models import AuditEntry
 
 # The actions the core records (the association pages included). Plugins' own actions appear in the filter

@@ -7,8 +7,8 @@ from flask_wtf import FlaskForm
 from wtforms import RadioField
 from wtforms.validators import AnyOf, InputRequired
 
-from ..accounts.forms import choices
 from ..contributions import NotificationKind
+from ..form_fields import choices
 from .models import DAILY, EMAIL_CHOICES, IMMEDIATE, NEVER
 
 GENERAL = "general"  # no choice of one's own for this kind: the profile's setting applies
