@@ -25,8 +25,10 @@ run: $(VENV)/.installed
 	$(BIN)/qn-portal seed-demo
 	$(BIN)/qn-portal run --host $(HOST) --port $(PORT)
 
+# The suite on every core (pytest-xdist); TEST_WORKERS=0 runs it in one process, e.g. to use a debugger.
+TEST_WORKERS ?= auto
 test: $(VENV)/.installed-test
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .

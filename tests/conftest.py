@@ -6,6 +6,7 @@ creates its own uniquely named database on that server and drops it at the end.
 
 from __future__ import annotations
 
+import copy
 import os
 import re
 import secrets
@@ -16,7 +17,8 @@ from importlib.metadata import entry_points
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, make_url, text
+from jinja2 import BytecodeCache
+from sqlalchemy import Integer, create_engine, make_url, text
 from werkzeug.security import generate_password_hash
 
 from qn_portal import create_app
@@ -36,6 +38,60 @@ def pytest_configure(config):
     for name in [n for n in os.environ if n.startswith("QN_") and n not in ("QN_DATABASE_URL", "QN_CHROMIUM",
                                                                              "QN_REQUIRE_BROWSER", "QN_REQUIRE_REDIS")]:
         del os.environ[name]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def shared_engines():
+    """One SQLAlchemy engine per database and options for the whole session, instead of one per test's app.
+
+    Each engine compiles and caches its own SQL statements: with a new engine per test, every test paid for
+    compiling the same statements again. The portal registers its engine events on the ``Engine`` class
+    (qn_portal/database.py), so a shared engine behaves exactly like a new one; Flask-SQLAlchemy documents
+    ``_make_engine`` as the place to customise engine creation.
+    """
+    engines: dict[tuple, object] = {}
+    make_engine = db._make_engine
+
+    def shared(bind_key, options, app):
+        key = (bind_key, repr(sorted(options.items(), key=lambda item: item[0])))
+        if key not in engines:
+            engines[key] = make_engine(bind_key, options, app)
+        return engines[key]
+
+    db._make_engine = shared
+    yield
+    del db._make_engine
+    for engine in engines.values():
+        engine.dispose()
+
+
+def reuse_url_builders() -> None:
+    """Let Werkzeug compile each URL rule's builder function once per session, not once per test's app.
+
+    Building a rule's URL builder (``Rule._compile_builder``: an AST compiled to a function) takes a third of
+    the time it takes to create an app, and every test creates one. The function depends only on the rule's
+    parsed parts (it receives the rule as its first argument), so rules without defaults share it. Should
+    Werkzeug rename this private method, the suite just runs slower.
+    """
+    from werkzeug.routing.rules import Rule
+
+    compile_builder = getattr(Rule, "_compile_builder", None)
+    if compile_builder is None:
+        return
+    builders: dict[tuple, object] = {}
+
+    def cached(self, append_unknown=True):
+        if self.defaults:
+            return compile_builder(self, append_unknown)
+        key = (self.rule, tuple(self._trace), append_unknown)
+        if key not in builders:
+            builders[key] = compile_builder(self, append_unknown)
+        return builders[key]
+
+    Rule._compile_builder = cached
+
+
+reuse_url_builders()
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -127,9 +183,30 @@ def config_overrides():
     return {}
 
 
+class SharedBytecodeCache(BytecodeCache):
+    """Jinja's compiled templates kept in memory for the whole session: every test builds a new app, whose
+    own template cache starts empty, and compiling the portal's templates again for each test costs more than
+    most tests themselves."""
+
+    def __init__(self):
+        self.store: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket):
+        if bucket.key in self.store:
+            bucket.bytecode_from_string(self.store[bucket.key])
+
+    def dump_bytecode(self, bucket):
+        self.store[bucket.key] = bucket.bytecode_to_string()
+
+
+TEMPLATE_BYTECODE = SharedBytecodeCache()
+
+
 @pytest.fixture
 def app(migrated, tmp_path, config_overrides):
     app = create_app(make_config(migrated, tmp_path, **config_overrides))
+    # The bucket key includes the template's source checksum: a changed template is compiled again.
+    app.jinja_env.bytecode_cache = TEMPLATE_BYTECODE
     yield app
     wipe(app)
 
@@ -150,19 +227,79 @@ def fast_hash(password: str) -> str:
     return generate_password_hash(password, method="pbkdf2:sha256:1")
 
 
+# Seeded demo databases, by what shapes them (see ``demo_key``): the rows of every table, and what the
+# ``demo`` fixture returns. Seeding every plugin's demo data costs far more than copying its rows back.
+DEMO_SNAPSHOTS: dict[tuple, tuple[list, dict]] = {}
+
+
+def demo_key(app, config_overrides: dict) -> tuple:
+    """What the demo data depends on: the database, the plugins that seed (loaded and enabled) and the
+    settings the test changed. Two tests with the same key get the same rows."""
+    from qn_portal.plugins import get_host
+
+    with app.app_context():
+        host = get_host()
+        seeding = tuple(name for name, info in host.plugins.items()
+                        if info.loaded and (info.core or host.is_enabled(name)))
+    return app.config["SQLALCHEMY_DATABASE_URI"], seeding, repr(sorted(config_overrides.items()))
+
+
+def copy_rows(app) -> list:
+    """Every row of every table, in an order that inserts parents before children."""
+    with app.app_context(), db.engine.connect() as connection:
+        snapshot = []
+        for table in db.metadata.sorted_tables:
+            rows = connection.execute(table.select().order_by(*table.primary_key.columns)).mappings().all()
+            if rows:
+                snapshot.append((table, [dict(row) for row in rows]))
+    return snapshot
+
+
+def restore_rows(app, snapshot: list) -> None:
+    """Insert the copied rows into the (wiped) database. Rows inserted into ``search_entry`` fill the
+    full-text index as the ORM's do (SQLite triggers, PostgreSQL's generated column); on PostgreSQL, the id
+    sequences then move past the restored ids, as if the rows had been added one by one."""
+    with app.app_context():
+        with db.engine.begin() as connection:
+            for table, rows in snapshot:
+                connection.execute(table.insert(), rows)
+            if connection.dialect.name == "postgresql":
+                for table, _rows in snapshot:
+                    for column in table.primary_key.columns:
+                        if column.autoincrement is True or (column.autoincrement == "auto"
+                                                           and isinstance(column.type, Integer)
+                                                           and len(table.primary_key.columns) == 1):
+                            connection.execute(text(
+                                f"SELECT setval(pg_get_serial_sequence('\"{table.name}\"', '{column.name}'), "
+                                f"(SELECT max(\"{column.name}\") FROM \"{table.name}\"))"))
+        db.engine.dispose()
+
+
 @pytest.fixture
-def demo(app, monkeypatch):
-    """The demo associations and accounts, with a known password."""
+def demo(app, monkeypatch, config_overrides):
+    """The demo associations and accounts, with a known password.
+
+    The first test of a kind seeds them (every loaded plugin's ``demo_data``); the next ones get a copy of
+    the same rows, which is what they would have seeded (the demo data is deterministic within a session).
+    """
     from qn_portal.demo import seed_demo
 
     monkeypatch.setenv("QN_DEMO_PASSWORD", DEMO_PASSWORD)
     monkeypatch.setattr("qn_portal.demo.hash_password", fast_hash)
+    key = demo_key(app, config_overrides)
+    if key in DEMO_SNAPSHOTS:
+        snapshot, info = DEMO_SNAPSHOTS[key]
+        restore_rows(app, snapshot)
+        return copy.deepcopy(info)
     with app.app_context():
         context = seed_demo(log=lambda message: None)
         ids = {key: user.id for key, user in context.users.items()}
         association_ids = {key: association.id for key, association in context.associations.items()}
         slugs = {key: association.slug for key, association in context.associations.items()}
-    return {"users": ids, "associations": association_ids, "slugs": slugs, "password": DEMO_PASSWORD}
+        db.session.remove()
+    info = {"users": ids, "associations": association_ids, "slugs": slugs, "password": DEMO_PASSWORD}
+    DEMO_SNAPSHOTS[key] = (copy_rows(app), copy.deepcopy(info))
+    return info
 
 
 def csrf_token(client, url: str = "/connexion") -> str:
