@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
+from functools import wraps
 
 from flask import Blueprint, current_app, g, jsonify, request, url_for
 from flask_babel import gettext as _
@@ -79,8 +80,19 @@ def install_first(state):
     state.app.before_request_funcs.setdefault(None, []).insert(0, forget_the_session)
 
 
-@bp.before_request
-def authenticate():
+def authenticated(view):
+    """Refuse a bad token (401). Inside the rate limits, which Flask-Limiter checks around the view: a bad token
+    is counted against its address before it is refused."""
+
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        check_token()
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def check_token() -> None:
     token = request_token()
     if token is _NO_TOKEN:
         log.warning("API call with a bad token from %s", request.remote_addr)
@@ -127,6 +139,7 @@ def viewer_for(registered: Registered):
 @bp.route("/openapi.json")
 @token_limit
 @address_limit
+@authenticated
 def openapi():
     """The OpenAPI 3.1 document of the enabled collections."""
     return jsonify(build_document(collections()))
@@ -135,6 +148,7 @@ def openapi():
 @bp.route("/<path:path>")
 @token_limit
 @address_limit
+@authenticated
 def resource(path: str):
     """A collection's list (``/api/v1/<plugin>/<name>``) or one of its items (``…/<id>``)."""
     found = collections()
