@@ -371,3 +371,32 @@ class TestRateLimits:
             get_json(client, "/api/v1/associations", secret)
         get_json(client, "/api/v1/associations", secret, status=429)
         get_json(client, "/api/v1/associations", "qnp_" + "y" * 43, status=429)
+
+
+def test_a_malformed_collection_is_left_out_and_the_others_still_served(app, client, demo, monkeypatch, caplog):
+    from qn_portal.api import ApiCollection, ApiFilter
+    from qn_portal.plugins import get_host
+
+    host = get_host(app)
+    real_call_each = host.call_each
+
+    def call_each(hook, **kwargs):
+        results = real_call_each(hook, **kwargs)
+        if hook == "api_collections":
+            def nothing(*args):
+                return None
+
+            broken = [ApiCollection(name="Pas Valide", summary="x", item_schema={}, query=nothing,
+                                    serialize=nothing, get=nothing),
+                      ApiCollection(name="dates", summary="x", item_schema={}, query=nothing, serialize=nothing,
+                                    get=nothing, filters=(ApiFilter("du", "heure"),)),
+                      "not a collection"]
+            results.append(("veille", broken))
+        return results
+
+    monkeypatch.setattr(host, "call_each", call_each)
+    document = get_json(client, "/api/v1/openapi.json")
+    assert "/api/v1/veille/posts" in document["paths"]
+    assert not [path for path in document["paths"] if "Valide" in path or "dates" in path]
+    get_json(client, "/api/v1/veille/dates", status=404)
+    assert "API collection refused" in caplog.text
