@@ -19,6 +19,7 @@ from sqlalchemy import select, update
 from wtforms import DateField, StringField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
+from ..database import write_transaction
 from ..dbtypes import utcnow
 from ..extensions import db
 from ..form_fields import CheckboxesField
@@ -89,8 +90,10 @@ def note_use(token: ApiToken) -> None:
     """Remember when the token was last used, at most once a minute (a GET should rarely write)."""
     now = utcnow()
     if token.last_used_at is None or now - token.last_used_at >= LAST_USE_PRECISION:
-        db.session.execute(update(ApiToken).where(ApiToken.id == token.id).values(last_used_at=now))
-        db.session.commit()
+        # A write in a GET: its own transaction holding the write lock from the start, so that SQLite never has
+        # to upgrade the request's read transaction (which fails at once if another writer came in between).
+        with write_transaction():
+            db.session.execute(update(ApiToken).where(ApiToken.id == token.id).values(last_used_at=now))
 
 
 # --- the form on the profile page -------------------------------------------------------------------
