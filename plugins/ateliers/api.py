@@ -36,7 +36,7 @@ ITEM_SCHEMA = {
         "status": {"type": "string", "enum": ["scheduled", "cancelled"]},
         "capacity": {"type": "integer", "minimum": 0},
         "seats_taken": {"type": "integer", "minimum": 0},
-        "commune": {"type": "string", "description": "La commune de l'association qui l'anime."},
+        "commune": TEXT,
         "room": {"type": ["string", "null"]},
         "workshop": {
             "type": "object", "additionalProperties": False,

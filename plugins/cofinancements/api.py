@@ -17,7 +17,7 @@ from . import services
 from .models import AID_TYPES, RECURRENCES, SCOPES, THEMES, Opportunity
 
 TEXT = {"type": "string"}
-AMOUNT = {"type": ["integer", "null"], "description": "En centimes d'euro."}
+AMOUNT = {"type": ["integer", "null"], "minimum": 0}
 ITEM_SCHEMA = {
     "type": "object",
     "additionalProperties": False,

@@ -61,10 +61,11 @@ def rate_key() -> str:
     return f"api-address:{request.remote_addr or '?'}"
 
 
-token_limit = limiter.limit(lambda: current_app.config["RATELIMIT_API_TOKEN"], key_func=rate_key,
-                            scope="api-token", exempt_when=lambda: not has_token())
-address_limit = limiter.limit(lambda: current_app.config["RATELIMIT_API_ANONYMOUS"], key_func=rate_key,
-                              scope="api-address", exempt_when=has_token)
+# Shared by every route of the API: one allowance per token (or address), whatever it reads.
+token_limit = limiter.shared_limit(lambda: current_app.config["RATELIMIT_API_TOKEN"], scope="api-token",
+                                   key_func=rate_key, exempt_when=lambda: not has_token())
+address_limit = limiter.shared_limit(lambda: current_app.config["RATELIMIT_API_ANONYMOUS"], scope="api-address",
+                                     key_func=rate_key, exempt_when=has_token)
 
 
 def forget_the_session():
