@@ -100,6 +100,10 @@ def select_locale() -> str:
     default = current_app.config["BABEL_DEFAULT_LOCALE"]
     if not has_request_context():
         return default  # CLI commands and jobs: no session, no signed-in user
+    from .public_api.errors import is_api_request
+
+    if is_api_request():  # the API reads no session: the client's Accept-Language, French by default
+        return request.accept_languages.best_match(LOCALES, default) or default
     if current_user and current_user.is_authenticated and current_user.locale in LOCALES:
         return current_user.locale
     if session.get("locale") in LOCALES:
@@ -220,13 +224,17 @@ def configure_errors(app: Flask) -> None:
         503: lambda: _("Le portail est momentanément indisponible. Réessayez dans quelques instants."),
     }
 
-    def render_error(code: int):
+    from .public_api.errors import error_response, is_api_request
+
+    def render_error(code: int, error=None):
+        if is_api_request():  # the API answers in JSON, whatever the error
+            return error_response(code, error=error)
         return render_template("errors/error.html", code=code, message=messages[code]()), code
 
     for code in messages:
         if code in (403, 429, 500, 503):
             continue
-        app.register_error_handler(code, lambda error, code=code: render_error(code))
+        app.register_error_handler(code, lambda error, code=code: render_error(code, error))
 
     @app.errorhandler(429)
     def too_many_attempts(error):
@@ -244,6 +252,8 @@ def configure_errors(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(error):
         audit("csrf", outcome="refused", path=request.path)
+        if is_api_request():
+            return error_response(400)
         return render_template(
             "errors/error.html", code=400,
             message=_("Le formulaire a expiré ou n'a pas été envoyé depuis le portail. Rechargez la page et réessayez."),

@@ -16,6 +16,8 @@ from .associations.services import current_association, save_association
 from .associations.territory import COMMUNES
 from .audit.service import audit, audit_export
 from .contributions import (
+    ApiCollection,
+    ApiFilter,
     DemoContext,
     Event,
     Figure,
@@ -84,6 +86,21 @@ def search_keys(plugin: str, user, query: str | None):
     return statement.with_only_columns(SearchEntry.key).order_by(None)
 
 
+def local_day_start(day):
+    """The first instant of ``day`` (a ``date``) in the portal's time zone (Paris), as an aware UTC datetime.
+
+    For the API's date filters: ``du`` counts from ``local_day_start(du)``, ``au`` up to
+    ``local_day_start(au + timedelta(days=1))`` excluded.
+    """
+    from datetime import UTC, datetime, time
+    from zoneinfo import ZoneInfo
+
+    from flask import current_app
+
+    zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+    return datetime.combine(day, time(0), tzinfo=zone).astimezone(UTC)
+
+
 def collect_figures(association_ids: list[int] | None, start, end) -> list[Figure]:
     """Every enabled plugin's ``report_figures`` for these associations (``None``: all) and dates."""
     from .plugins import get_host
@@ -93,6 +110,7 @@ def collect_figures(association_ids: list[int] | None, start, end) -> list[Figur
 
 
 __all__ = [
+    "ApiCollection", "ApiFilter", "local_day_start",
     "choices",
     "Association", "COMMUNES", "Figure", "Membership", "Neighbourhood", "User", "collect_figures", "plugin_enabled",
     "DemoContext", "Event", "FlaskForm", "NavItem", "NotificationKind", "Panel", "Permission", "SearchDocument", "StoredFile",

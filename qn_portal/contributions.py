@@ -120,3 +120,58 @@ class DemoContext:
     associations: dict[str, Any] = field(default_factory=dict)
     password: str = ""
     log: Callable[[str], None] = print
+
+
+@dataclass(frozen=True)
+class ApiFilter:
+    """A query parameter that a collection of the public API accepts; the core checks it before the plugin sees it.
+
+    ``kind`` says what the value is and what the plugin receives in ``filters[name]``:
+
+    * ``"commune"``: one of the métropole's communes (``qn_portal.api.COMMUNES``), typed in any case; the
+      plugin receives the official spelling;
+    * ``"choice"``: one of ``choices`` (the plugin receives it as is);
+    * ``"date"``: a day written ``AAAA-MM-JJ``; the plugin receives a ``datetime.date`` (``du`` and ``au``
+      name the two ends of a range, both days included);
+    * ``"text"``: a few words (at most 100 characters), stripped.
+
+    A parameter left out is absent from ``filters``. ``description`` is a short French sentence for the
+    OpenAPI document (mark it with ``lazy_gettext``).
+    """
+
+    name: str
+    kind: str
+    description: str = ""
+    choices: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ApiCollection:
+    """A read-only collection of the public JSON API (what ``api_collections`` returns).
+
+    It answers at ``/api/v1/<plugin>/<name>`` (the list) and ``/api/v1/<plugin>/<name>/<id>`` (one item);
+    the core's own collections at ``/api/v1/<name>``. The core checks the parameters, paginates, checks
+    tokens and builds the OpenAPI document from these declarations; the plugin says what a viewer may read:
+
+    * ``query(user, filters)`` returns a SQLAlchemy select of the items ``user`` may read that match
+      ``filters`` (a dict of checked values, see ``ApiFilter``), in a stable order (end with the id);
+    * ``serialize(user, rows)`` turns one page of those rows into JSON items (a list of dicts), in a
+      constant number of queries;
+    * ``get(user, item_id)`` returns one item as a dict, or ``None`` when it does not exist or ``user``
+      may not read it (the API answers 404 in both cases, so that nobody learns what exists).
+
+    ``user`` is the owner of the request's token when the token holds ``scope``, otherwise an anonymous
+    visitor: the same rules as the HTML pages apply, never wider. Every item carries ``id`` (the database
+    id), ``url`` (its HTML page, absolute) and ISO 8601 dates with a time zone, and matches ``item_schema``
+    (JSON Schema 2020-12, as OpenAPI 3.1 uses it; set ``additionalProperties: false``).
+    """
+
+    name: str
+    summary: str
+    item_schema: dict[str, Any]
+    query: Callable[[Any, dict[str, Any]], Any]
+    serialize: Callable[[Any, list[Any]], list[dict[str, Any]]]
+    get: Callable[[Any, int], dict[str, Any] | None]
+    filters: tuple[ApiFilter, ...] = ()
+    scope: str = ""
+    description: str = ""

@@ -19,9 +19,11 @@ def blueprints():
     from .admin.views import bp as admin
     from .associations.views import bp as associations
     from .notifications.views import bp as notifications
+    from .public_api.token_views import bp as api_tokens
+    from .public_api.views import bp as public_api
     from .views import bp as main
 
-    return [main, auth, admin, associations, notifications]
+    return [main, auth, admin, associations, notifications, public_api, api_tokens]
 
 
 @hookimpl
@@ -31,10 +33,11 @@ def models():
     from .audit.models import AuditEntry
     from .notifications.models import Notification, NotificationPreference
     from .plugins import PluginState
+    from .public_api.models import ApiToken
     from .search import SearchEntry
 
     return [User, UserSession, Association, Membership, PluginState, StoredFile, SearchEntry, AuditEntry,
-            Notification, NotificationPreference, Neighbourhood, RecoveryCode, TrustedDevice]
+            Notification, NotificationPreference, Neighbourhood, RecoveryCode, TrustedDevice, ApiToken]
 
 
 @hookimpl
@@ -136,6 +139,13 @@ def notification_kinds():
     from .notifications.listeners import KINDS
 
     return KINDS
+
+
+@hookimpl
+def api_collections():
+    from .public_api.associations import collection
+
+    return [collection()]
 
 
 @hookimpl

@@ -156,6 +156,18 @@ def report_figures(association_ids, start, end):
     """
 
 
+@hookspec
+def api_collections():
+    """Return the plugin's collections of the public JSON API (a list of ``qn_portal.api.ApiCollection``).
+
+    Request, on every call of ``/api/v1/`` and when the OpenAPI document is built, so that a disabled
+    plugin's collections vanish (404) and leave the document. A plugin's collections live under its own
+    name (``/api/v1/<name>/<collection>``), whatever they are called. ``scope`` is the token scope that
+    lets a token's owner read more than public data there; use the plugin's name. Keep it cheap: build
+    the list, query nothing.
+    """
+
+
 # --- Event hooks -------------------------------------------------------------------------------------
 
 

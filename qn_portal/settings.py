@@ -46,6 +46,9 @@ DEFAULTS = {
     "RATELIMIT_MAIL_ACCOUNT": "3 per hour; 10 per day",
     "RATELIMIT_MAIL_ADDRESS": "10 per hour; 50 per day",
     "RATELIMIT_INVITE": "30 per hour; 200 per day",
+    # The public API (/api/v1): per token, and per address for calls without a token (or with a bad one).
+    "RATELIMIT_API_TOKEN": "120 per minute; 10000 per day",
+    "RATELIMIT_API_ANONYMOUS": "60 per minute; 2000 per day",
     "MAIL_BACKEND": "console",  # console, smtp or memory (tests)
     "MAIL_SERVER": "localhost",
     "MAIL_PORT": 25,

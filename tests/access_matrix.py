@@ -177,6 +177,17 @@ ROUTES: list[Route] = [
     Route("associations.delete_neighbourhood", "POST",
           lambda ctx: f"/associations/quartiers/{ctx['neighbourhood']}/supprimer",
           expect(FORBIDDEN, anonymous=LOGIN, coordinator=REDIRECT, admin=REDIRECT)),
+    # --- core: the public JSON API (it never reads the session cookie: every role gets the anonymous answer;
+    # a candidate association is never public) and the profile page's API tokens ----------------------------
+    Route("public_api.openapi", "GET", "/api/v1/openapi.json", expect(OK)),
+    Route("public_api.resource", "GET", "/api/v1/associations?commune=bordeaux&per_page=5", expect(OK)),
+    Route("public_api.resource", "GET", lambda ctx: f"/api/v1/associations/{ctx['associations']['a']}", expect(OK)),
+    Route("public_api.resource", "GET", lambda ctx: f"/api/v1/associations/{ctx['associations']['h']}",
+          expect(NOT_FOUND)),
+    Route("public_api.resource", "GET", "/api/v1/associations?commune=Paris", expect(BAD)),
+    Route("public_api.resource", "GET", "/api/v1/nexiste-pas", expect(NOT_FOUND)),
+    Route("api_tokens.create", "POST", "/compte/jetons-api", signed_in(OK), data=lambda ctx: {"api-name": ""}),
+    Route("api_tokens.revoke", "POST", "/compte/jetons-api/999999/revoquer", signed_in(NOT_FOUND)),
     # --- example (the out-of-tree test plugin) -------------------------------------------------------
     Route("example.index", "GET", "/example/", signed_in()),
     Route("example.index", "POST", "/example/", signed_in(OK), data=lambda ctx: {"title": ""}),

@@ -142,3 +142,10 @@ def cli_commands():
 
     return [ateliers_group]
 
+
+
+@hookimpl
+def api_collections():
+    from .api import collections
+
+    return collections()

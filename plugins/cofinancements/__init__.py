@@ -177,3 +177,10 @@ def report_figures(association_ids, start, end):
     return figures(association_ids, start, end)
 
 
+
+
+@hookimpl
+def api_collections():
+    from .api import collections
+
+    return collections()

@@ -153,3 +153,10 @@ def format_date(value) -> str:
     if value is None:
         return ""
     return value.astimezone(ZoneInfo("Europe/Paris")).strftime("%d/%m/%Y %H:%M")
+
+
+@hookimpl
+def api_collections():
+    from .api import collections
+
+    return collections()

@@ -122,3 +122,10 @@ def demo_data(demo):
     from .demo import seed
 
     seed(demo)
+
+
+@hookimpl
+def api_collections():
+    from .api import collections
+
+    return collections()

@@ -100,3 +100,6 @@ def deactivate(user: User) -> None:
     """Deactivate an account and end all its sessions at once."""
     user.active = False
     end_all_sessions(user)
+    from ..public_api.tokens import revoke_all  # its API tokens die with the account, even if it comes back
+
+    revoke_all(user)

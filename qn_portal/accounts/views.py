@@ -203,7 +203,9 @@ def profile():
         db.session.commit()
         flash(_("Votre profil est enregistré."), "success")
         return redirect(url_for("auth.profile"))
-    return render_template("auth/profile.html", form=form)
+    from ..public_api.token_views import profile_context
+
+    return render_template("auth/profile.html", form=form, **profile_context())
 
 
 @bp.route("/compte/mot-de-passe", methods=["GET", "POST"])

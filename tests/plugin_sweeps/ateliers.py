@@ -95,8 +95,16 @@ CROSS_ASSOCIATION = [
     ("B's figures", "GET", lambda ctx: f"/ateliers/chiffres?association={ctx['associations']['b']}"),
 ]
 
+# The public API (the session cookie counts for nothing there): public sessions only.
+ROUTES += [
+    Route("public_api.resource", "GET", "/api/v1/ateliers/sessions?commune=Bordeaux&theme=email&du=2020-01-01",
+          expect(OK)),
+    Route("public_api.resource", "GET", lambda ctx: f"/api/v1/ateliers/sessions/{ctx['ateliers']['session_a']}",
+          expect(OK)),
+]
+
 LIST_PAGES = [
-    "/ateliers/", "/ateliers/?vue=mois", "/ateliers/?vue=semaine", "/ateliers/ateliers", "/ateliers/salles",
+    "/api/v1/ateliers/sessions", "/ateliers/", "/ateliers/?vue=mois", "/ateliers/?vue=semaine", "/ateliers/ateliers", "/ateliers/salles",
     "/ateliers/orientations", "/ateliers/chiffres", "/ateliers/agenda.ics",
     lambda ctx: f"/ateliers/a/{ctx['slugs']['a']}", lambda ctx: f"/ateliers/seances/{ctx['ateliers']['session_a']}",
     lambda ctx: f"/ateliers/ateliers/{ctx['ateliers']['workshop_a']}",

@@ -97,7 +97,16 @@ CROSS_ASSOCIATION = [
     ("the ranking for B", "GET", lambda ctx: f"/cofinancements/pour-mon-association?association={ctx['associations']['b']}"),
 ]
 
-LIST_PAGES = ["/cofinancements/", "/cofinancements/financeurs/", "/cofinancements/candidatures",
+# The public API (the session cookie counts for nothing there): the catalogue is for signed-in people only,
+# so without a token the list is empty and an opportunity is not found.
+ROUTES += [
+    Route("public_api.resource", "GET", "/api/v1/cofinancements/opportunities?commune=Cenon&theme=inclusion_numerique",
+          expect(OK)),
+    Route("public_api.resource", "GET", lambda ctx: f"/api/v1/cofinancements/opportunities/{ctx['cofi_opportunity']}",
+          expect(NOT_FOUND)),
+]
+
+LIST_PAGES = ["/api/v1/cofinancements/opportunities", "/cofinancements/", "/cofinancements/financeurs/", "/cofinancements/candidatures",
               "/cofinancements/plan", "/cofinancements/alertes", "/cofinancements/pour-mon-association",
               lambda ctx: f"/cofinancements/candidatures?association={ctx['associations']['a']}",
               lambda ctx: f"/cofinancements/pour-mon-association?association={ctx['associations']['a']}",

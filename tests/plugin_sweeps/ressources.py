@@ -117,7 +117,18 @@ CROSS_ASSOCIATION = [
     ("mediation.b's private collection, emptied", "POST", c("collection_b", "/retirer/1")),
 ]
 
+# The public API (the session cookie counts for nothing there): public resources only.
+ROUTES += [
+    Route("public_api.resource", "GET", "/api/v1/ressources/resources?kind=fiche&theme=smartphone&au=2100-12-31",
+          expect(OK)),
+    Route("public_api.resource", "GET", lambda ctx: f"/api/v1/ressources/resources/{ctx['ressources']['public']}",
+          expect(OK)),
+    Route("public_api.resource", "GET", lambda ctx: f"/api/v1/ressources/resources/{ctx['ressources']['community']}",
+          expect(NOT_FOUND)),
+]
+
 LIST_PAGES = [
+    "/api/v1/ressources/resources",
     "/ressources/",
     lambda ctx: f"/ressources/?kind=fiche&kind=support&theme={ctx['ressources']['theme']}&audience=seniors&q=atelier",
     "/ressources/?tri=used",

@@ -62,7 +62,14 @@ ROUTES = [
           coordinators(REDIRECT)),
 ]
 
-LIST_PAGES = ["/veille/", "/veille/acteurs/", "/veille/sources/", "/veille/a-relire/", "/veille/flux.atom",
+# The public API (the session cookie counts for nothing there): public posts only.
+ROUTES += [
+    Route("public_api.resource", "GET", "/api/v1/veille/posts?category=appel&commune=Bordeaux&tag=seniors", expect(OK)),
+    Route("public_api.resource", "GET", lambda ctx: f"/api/v1/veille/posts/{ctx['veille_public']}", expect(OK)),
+    Route("public_api.resource", "GET", lambda ctx: f"/api/v1/veille/posts/{ctx['veille_intranet']}", expect(NOT_FOUND)),
+]
+
+LIST_PAGES = ["/api/v1/veille/posts", "/veille/", "/veille/acteurs/", "/veille/sources/", "/veille/a-relire/", "/veille/flux.atom",
               lambda ctx: f"/veille/billets/{ctx['veille_intranet']}",
               lambda ctx: f"/veille/acteurs/{ctx['veille_actor']}"]
 

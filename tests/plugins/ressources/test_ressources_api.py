@@ -1,0 +1,68 @@
+"""The ressources in the public API: public published resources only without the right token, never drafts."""
+
+from __future__ import annotations
+
+import pytest
+from api_helpers import get_json, ids, make_token
+from sqlalchemy import select
+
+from qn_portal.extensions import db
+
+URL = "/api/v1/ressources/resources"
+
+
+@pytest.fixture
+def config_overrides():
+    return {"RATELIMIT_ENABLED": False}
+
+
+def resource_id(app, title: str) -> int:
+    from plugins.ressources.models import Resource
+
+    with app.app_context():
+        return db.session.scalar(select(Resource.id).where(Resource.title == title))
+
+
+def test_a_community_resource_needs_a_token_with_the_ressources_scope(app, client, demo):
+    community = resource_id(app, "Créer son compte Ameli pas à pas")
+    public = resource_id(app, "Envoyer son premier SMS avec photo")
+    anonymous = ids(client, f"{URL}?per_page=100")
+    assert public in anonymous and community not in anonymous
+    get_json(client, f"{URL}/{community}", status=404)
+    wrong = make_token(app, demo["users"]["mediation.a"], ["veille", "ateliers"])
+    get_json(client, f"{URL}/{community}", wrong, status=404)
+    right = make_token(app, demo["users"]["partenaire"], ["ressources"])
+    assert get_json(client, f"{URL}/{community}", right)["visibility"] == "community"
+
+
+def test_an_association_resource_stays_within_the_association(app, client, demo):
+    private_b = resource_id(app, "Bilan interne des ateliers de Carriet")
+    get_json(client, f"{URL}/{private_b}", make_token(app, demo["users"]["mediation.a"], ["ressources"]), status=404)
+    get_json(client, f"{URL}/{private_b}", make_token(app, demo["users"]["partenaire"], ["ressources"]), status=404)
+    get_json(client, f"{URL}/{private_b}", make_token(app, demo["users"]["mediation.b"], ["ressources"]))
+
+
+def test_drafts_are_never_listed(app, client, demo):
+    from plugins.ressources.models import DRAFT, Resource
+
+    with app.app_context():
+        draft = Resource(title="Brouillon secret", kind="fiche", level="debutant", licence="cc-by-4.0",
+                         visibility="public", status=DRAFT, author_id=demo["users"]["mediation.a"],
+                         association_id=demo["associations"]["a"])
+        db.session.add(draft)
+        db.session.commit()
+        draft_id = draft.id
+    author = make_token(app, demo["users"]["mediation.a"], ["ressources"])
+    get_json(client, f"{URL}/{draft_id}", author, status=404)
+    assert draft_id not in ids(client, f"{URL}?per_page=100", author)
+
+
+def test_filters(app, client, demo):
+    everything = get_json(client, f"{URL}?per_page=100")["items"]
+    kind = everything[0]["kind"]
+    assert {item["kind"] for item in get_json(client, f"{URL}?per_page=100&kind={kind}")["items"]} == {kind}
+    theme = next(slug for item in everything for slug in item["themes"])
+    assert all(theme in item["themes"] for item in get_json(client, f"{URL}?per_page=100&theme={theme}")["items"])
+    assert get_json(client, f"{URL}?theme=aucun-theme")["items"] == []
+    assert get_json(client, f"{URL}?au=1990-01-01")["items"] == []
+    assert len(get_json(client, f"{URL}?per_page=100&du=1990-01-01")["items"]) == len(everything)
