@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date, timedelta
 
 from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
@@ -18,12 +16,12 @@ from qn_portal.api import (
     User,
     audit,
     can,
+    csv_response,
     db,
     emit,
     flash_error,
     flash_success,
     gettext,
-    neutralise_csv_cell,
     paginate,
     public,
     render_markdown,
@@ -620,17 +618,13 @@ def figures():
 @bp.route("/chiffres.csv")
 def figures_csv():
     year, associations, rows = figures_scope()
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";")
-    writer.writerow([gettext("Mois"), gettext("Association"), gettext("Séances tenues"), gettext("Heures"),
-                     gettext("Participant·es distinct·es"), gettext("Taux de présence (%)"),
-                     gettext("Liste d'attente"), gettext("Thématiques")])
-    for month, association, data in rows:
-        writer.writerow([f"{year}-{month:02d}", neutralise_csv_cell(association.name), data["sessions"],
-                         data["hours"], data["participants"], "" if data["rate"] is None else data["rate"],
-                         data["waitlisted"], neutralise_csv_cell(services.themes_text(data["themes"]))])
-    return Response(out.getvalue(), mimetype="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": f'attachment; filename="ateliers-chiffres-{year}.csv"'})
+    lines = ([f"{year}-{month:02d}", association.name, data["sessions"], data["hours"], data["participants"],
+              data["rate"], data["waitlisted"], services.themes_text(data["themes"])]
+             for month, association, data in rows)
+    # Counts per association and month, never a person: not an export of personal data (no audit_export).
+    return csv_response([gettext("Mois"), gettext("Association"), gettext("Séances tenues"), gettext("Heures"),
+                         gettext("Participant·es distinct·es"), gettext("Taux de présence (%)"),
+                         gettext("Liste d'attente"), gettext("Thématiques")], lines, f"ateliers-chiffres-{year}.csv")
 
 
 # --- calendars and public pages ------------------------------------------------------------------------

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from collections import defaultdict
+from decimal import Decimal
 
-from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import case, func, or_, select
 from sqlalchemy.exc import IntegrityError
@@ -19,13 +18,13 @@ from qn_portal.api import (
     audit,
     audit_export,
     can,
+    csv_response,
     current_association,
     db,
     emit,
     flash_error,
     flash_success,
     index_document,
-    neutralise_csv_cell,
     paginate,
     render_markdown,
     require,
@@ -626,19 +625,15 @@ def plan_themes(association_id: int):
 def plan_csv(association_id: int):
     association = association_for_private(association_id)
     plan = build_plan(association, today(), warning_months())
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";")
-    writer.writerow([_("Association"), _("Année"), _("Budget (€)"), _("Part de BMS (€)"),
-                     _("Cofinancements obtenus (€)"), _("Reste à financer (€)")])
-    for row in plan.rows:
-        writer.writerow([neutralise_csv_cell(association.name), row.year] +
-                        [f"{value / 100:.2f}".replace(".", ",") if value % 100 else str(value // 100)
-                         for value in (row.budget_cents, row.bms_cents, row.secured_cents, row.gap_cents)])
+    # Amounts in euros, as numbers (a negative gap stays a number the spreadsheet can add up).
+    rows = [[association.name, row.year, *(Decimal(value) / 100 for value in
+                                          (row.budget_cents, row.bms_cents, row.secured_cents, row.gap_cents))]
+            for row in plan.rows]
     audit_export(f"cofinancements: plan de financement de l'association {association.id}", len(plan.rows),
                  association_id=association.id)
-    filename = f"plan-financement-{association.slug}.csv"
-    return Response("\ufeff" + out.getvalue(), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    return csv_response([_("Association"), _("Année"), _("Budget (€)"), _("Part de BMS (€)"),
+                         _("Cofinancements obtenus (€)"), _("Reste à financer (€)")], rows,
+                        f"plan-financement-{association.slug}.csv")
 
 
 # --- import ----------------------------------------------------------------------------------------------

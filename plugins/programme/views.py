@@ -12,6 +12,7 @@ from qn_portal.api import (
     Association,
     audit,
     can,
+    csv_response,
     current_association,
     db,
     emit,
@@ -30,7 +31,6 @@ from qn_portal.api import (
 
 from . import services
 from .binome import BINOME_SIZE, alert_for, trained_counts, untrained_statement
-from .csv_export import csv_response
 from .forms import (
     ApplicationForm,
     CallForm,
@@ -447,7 +447,8 @@ def report_csv():
     rows.append([_("Étapes faites à temps"), _("Total"), data["milestones_on_time"], ""])
     # Aggregate figures only, never a person: not an export of personal data (no audit_export).
     scope = f"financeur-{data['funder'].id}-" if data["funder"] else ""
-    return csv_response(rows, f"programme-rapport-{scope}{start.isoformat()}-{end.isoformat()}.csv")
+    # The first line is the title block's; the column headings come after the blank line, as before.
+    return csv_response(rows[0], rows[1:], f"programme-rapport-{scope}{start.isoformat()}-{end.isoformat()}.csv")
 
 
 # The other pages register their routes on ``bp`` (kept in their own modules to keep this one readable).
