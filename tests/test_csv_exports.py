@@ -14,19 +14,12 @@ from decimal import Decimal
 
 import pytest
 from conftest import signed_in
+from csv_checks import read_csv
 from sqlalchemy import event, select
 
 from qn_portal.extensions import db
 
 FORMULAS = ["=HYPERLINK(\"http://evil.example\")", "+33 1 23", "-2+3", "@SUM(A1)", "\t=1+1", " =1+1", "\r=1"]
-
-
-def read_csv(response) -> list[list[str]]:
-    """The rows of a CSV response, read the way the brief says a spreadsheet user's script would."""
-    body = response.get_data()
-    assert body.startswith(b"\xef\xbb\xbf"), "the file must start with a UTF-8 byte order mark"
-    assert b"\r\n" in body
-    return list(csv.reader(io.StringIO(body.decode("utf-8-sig")), delimiter=";"))
 
 
 class QueryCounter:

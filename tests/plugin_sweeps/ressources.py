@@ -57,6 +57,8 @@ ROUTES = [
     Route("ressources.restore", "POST", r("community", "/historique/1/restaurer"), editors(REDIRECT)),
     Route("ressources.favourite", "POST", r("community", "/favori"), signed_in(REDIRECT)),
     Route("ressources.favourites", "GET", "/ressources/favoris", signed_in()),
+    Route("ressources.favourites_csv", "GET", "/ressources/favoris/export.csv", signed_in()),
+    Route("ressources.index_csv", "GET", "/ressources/export.csv?kind=fiche&kind=outil&q=atelier&tri=rated", expect(OK)),
     Route("ressources.use", "POST", r("community", "/utilisation"), contributors(), data=lambda ctx: {"usage-rating": "9"}),
     Route("ressources.comment", "POST", r("community", "/commentaires"), contributors(),
           data=lambda ctx: {"comment-body": ""}),
@@ -67,6 +69,7 @@ ROUTES = [
     Route("ressources.report", "GET", r("community", "/signaler"), signed_in()),
     Route("ressources.report", "POST", r("community", "/signaler"), signed_in(), data=lambda ctx: {"reason": ""}),
     Route("ressources.moderation", "GET", "/ressources/moderation", coordinators()),
+    Route("ressources.moderation_csv", "GET", "/ressources/moderation/export.csv", coordinators()),
     Route("ressources.close_report", "POST", lambda ctx: f"/ressources/signalements/{ctx['ressources']['report']}/clore",
           coordinators(REDIRECT)),
     Route("ressources.unpublish", "POST", r("unpublishable", "/depublier"), coordinators(REDIRECT)),
@@ -119,6 +122,10 @@ CROSS_ASSOCIATION = [
 
 LIST_PAGES = [
     "/ressources/",
+    "/ressources/export.csv",
+    lambda ctx: f"/ressources/export.csv?kind=fiche&kind=support&theme={ctx['ressources']['theme']}&q=atelier",
+    "/ressources/favoris/export.csv",
+    "/ressources/moderation/export.csv",
     lambda ctx: f"/ressources/?kind=fiche&kind=support&theme={ctx['ressources']['theme']}&audience=seniors&q=atelier",
     "/ressources/?tri=used",
     "/ressources/collections",
