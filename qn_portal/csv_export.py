@@ -110,6 +110,10 @@ def csv_response(header: Sequence[object], rows: Iterable[Sequence[object]], fil
     is sent both as safe ASCII and as RFC 5987 ``filename*``). The body is streamed inside the request
     context, so a generator may still query the database and translate. ``private`` (the default: almost
     every list is for signed-in people) forbids any cache to keep the file.
+
+    The body is produced after the view has returned, once the request's audit entries are written in a
+    transaction of their own: a generator must query what it shows itself (``stream_scalars``), never use
+    objects the view loaded (they are expired by then). Small lists may be passed as plain values instead.
     """
     response = Response(stream_with_context(csv_lines(header, rows)), mimetype="text/csv")
     response.headers["Content-Disposition"] = content_disposition(filename)

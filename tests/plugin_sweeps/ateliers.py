@@ -25,6 +25,13 @@ def _s(ctx, name):
 ROUTES = [
     Route("ateliers.index", "GET", "/ateliers/?vue=mois", signed_in()),
     Route("ateliers.workshops", "GET", "/ateliers/ateliers", signed_in()),
+    Route("ateliers.workshops_csv", "GET", "/ateliers/ateliers/export.csv", signed_in()),
+    Route("ateliers.index_csv", "GET", "/ateliers/export.csv?vue=liste&level=debutant&commune=Bordeaux", signed_in()),
+    Route("ateliers.registrations_csv", "GET", lambda ctx: f"/ateliers/seances/{_s(ctx, 'session_a')}/export.csv",
+          RESIDENTS),
+    Route("ateliers.residents_csv", "GET", "/ateliers/participants/export.csv", RESIDENTS),
+    Route("ateliers.rooms_csv", "GET", "/ateliers/salles/export.csv",
+          expect(FORBIDDEN, anonymous=LOGIN, mediator=OK, manager=OK, coordinator=OK, admin=OK)),
     Route("ateliers.workshop_new", "GET", "/ateliers/ateliers/nouveau", MANAGE),
     Route("ateliers.workshop_new", "POST", "/ateliers/ateliers/nouveau", MANAGE, data=lambda ctx: {"title": ""}),
     Route("ateliers.workshop", "GET", lambda ctx: f"/ateliers/ateliers/{_w(ctx)}", signed_in()),
@@ -74,6 +81,8 @@ ROUTES = [
 ]
 
 CROSS_ASSOCIATION = [
+    ("the registrations of B's session, as CSV", "GET",
+     lambda ctx: f"/ateliers/seances/{_s(ctx, 'session_b')}/export.csv"),
     ("B's private workshop", "GET", lambda ctx: f"/ateliers/ateliers/{ctx['ateliers']['private_b']}"),
     ("B's workshop form", "GET", lambda ctx: f"/ateliers/ateliers/{_w(ctx, 'b')}/modifier"),
     ("B's workshop, saved", "POST", lambda ctx: f"/ateliers/ateliers/{_w(ctx, 'b')}/modifier",
@@ -96,6 +105,7 @@ CROSS_ASSOCIATION = [
 ]
 
 LIST_PAGES = [
+    "/ateliers/export.csv", "/ateliers/ateliers/export.csv", "/ateliers/salles/export.csv",
     "/ateliers/", "/ateliers/?vue=mois", "/ateliers/?vue=semaine", "/ateliers/ateliers", "/ateliers/salles",
     "/ateliers/orientations", "/ateliers/chiffres", "/ateliers/agenda.ics",
     lambda ctx: f"/ateliers/a/{ctx['slugs']['a']}", lambda ctx: f"/ateliers/seances/{ctx['ateliers']['session_a']}",
