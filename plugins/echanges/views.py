@@ -13,6 +13,7 @@ from wtforms.fields.choices import SelectChoice
 from qn_portal.api import (
     audit,
     can,
+    csv_response,
     db,
     emit,
     flash_error,
@@ -22,6 +23,7 @@ from qn_portal.api import (
     plugin_enabled,
     require,
     requires,
+    stream_scalars,
     utcnow,
 )
 from qn_portal.api import gettext as _
@@ -105,9 +107,9 @@ def tell_about_mentions(mentions: services.Mentions, told: list[int], thread: Ec
 # --- lists ----------------------------------------------------------------------------------------------
 
 
-@bp.route("/")
-@requires("echanges.view")
-def index():
+def threads_scope():
+    """The list's view, category, tag and search from the query string, and the select of the threads they
+    keep that the person may read, most recent activity first (the page and its CSV export)."""
     view = request.args.get("vue", "tous")
     if view not in VIEWS:
         view = "tous"
@@ -137,7 +139,30 @@ def index():
     if query:
         statement = statement.where(EchangesThread.id.in_(services.matching_thread_ids(current_user, query)))
     statement = statement.options(selectinload(EchangesThread.category), selectinload(EchangesThread.author))
-    page = paginate(statement.order_by(EchangesThread.last_activity_at.desc(), EchangesThread.id.desc()))
+    statement = statement.order_by(EchangesThread.last_activity_at.desc(), EchangesThread.id.desc())
+    return view, categories, category, tag, query, statement
+
+
+@bp.route("/export.csv")
+@requires("echanges.view")
+def index_csv():
+    """The threads of the list, with its view, category, tag and search, every page of them."""
+    statement = threads_scope()[-1]
+    rows = ([thread.title, thread.category.name, ", ".join(thread.tag_list),
+             thread.author.display_name if thread.author else None, thread.created_at, thread.reply_count,
+             thread.last_activity_at, thread.solution_post_id is not None, thread.locked,
+             url_for("echanges.thread", thread_id=thread.id, _external=True)]
+            for thread in stream_scalars(statement))
+    return csv_response([_("Sujet"), _("Catégorie"), _("Mots-clés"), _("Ouvert par"), _("Ouvert le"), _("Réponses"),
+                         _("Dernière activité"), _("Résolu"), _("Verrouillé"), _("Adresse")], rows,
+                        "echanges-sujets.csv")
+
+
+@bp.route("/")
+@requires("echanges.view")
+def index():
+    view, categories, category, tag, query, statement = threads_scope()
+    page = paginate(statement)
     counts = dict(db.session.execute(select(EchangesThread.category_id, func.count()).where(
         services.thread_clause(current_user)).group_by(EchangesThread.category_id)).all())
     follows = set(db.session.execute(select(EchangesFollow.target_type, EchangesFollow.target).where(

@@ -24,6 +24,7 @@ def writers(outcome: str) -> dict[str, str]:
 
 ROUTES = [
     Route("echanges.index", "GET", "/echanges/?vue=sans-reponse&tag=seniors&q=ameli", signed_in()),
+    Route("echanges.index_csv", "GET", "/echanges/export.csv?vue=sans-reponse&tag=seniors&q=ameli", signed_in()),
     Route("echanges.thread", "GET", lambda ctx: f"/echanges/sujets/{ctx['echanges_open']}", signed_in()),
     Route("echanges.thread", "GET", lambda ctx: f"/echanges/sujets/{ctx['echanges_closed']}",
           expect(OK, anonymous=LOGIN, partner=NOT_FOUND)),
@@ -88,7 +89,7 @@ CROSS_ASSOCIATION = [
      lambda ctx: f"/echanges/messages/{ctx['echanges_reply_b']}/supprimer"),
 ]
 
-LIST_PAGES = ["/echanges/", "/echanges/?vue=suivis", "/echanges/?vue=mes-sujets", "/echanges/moderation",
+LIST_PAGES = ["/echanges/export.csv", "/echanges/export.csv?vue=suivis", "/echanges/", "/echanges/?vue=suivis", "/echanges/?vue=mes-sujets", "/echanges/moderation",
               "/echanges/categories",
               lambda ctx: f"/echanges/sujets/{ctx['echanges_open']}",
               lambda ctx: f"/echanges/messages/{ctx['echanges_reply_b']}/historique"]
