@@ -131,6 +131,13 @@ def stream_scalars(statement, batch_size: int = BATCH_SIZE) -> Iterator:
     yield from db.session.scalars(statement.execution_options(yield_per=batch_size))
 
 
+def stream_batches(statement, batch_size: int = BATCH_SIZE) -> Iterator[list]:
+    """The objects of a select in lists of ``batch_size``: for cells that need a grouped query per batch
+    (counts by id, as list pages compute them for their page), never one query per row."""
+    for batch in db.session.scalars(statement.execution_options(yield_per=batch_size)).partitions():
+        yield list(batch)
+
+
 def stream_rows(statement, batch_size: int = BATCH_SIZE) -> Iterator:
     """The rows (tuples) of a select of several columns or entities, read ``batch_size`` at a time."""
     yield from db.session.execute(statement.execution_options(yield_per=batch_size))

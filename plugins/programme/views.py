@@ -24,6 +24,8 @@ from qn_portal.api import (
     render_markdown,
     require,
     requires,
+    stream_batches,
+    stream_scalars,
 )
 from qn_portal.api import (
     gettext as _,
@@ -142,6 +144,24 @@ def call(call_id):
     return render_template("programme/call.html", call=call, page=page, status=status, today=services.today(),
                            STATUS_LABELS=STATUS_LABELS, statuses=[s for s in STATUSES if s != DRAFT],
                            can_apply=can(current_user, "programme.apply"))
+
+
+@bp.route("/appels/<int:call_id>/export.csv")
+@requires("programme.manage")
+def call_csv(call_id):
+    """The call's submitted applications with the page's status filter, every page of them (managers)."""
+    call = get_or_404(ProgrammeCall, call_id)
+    status = request.args.get("status", "")
+    statement = (select(ProgrammeApplication).where(ProgrammeApplication.call_id == call.id,
+                                                    ProgrammeApplication.status != DRAFT)
+                 .order_by(ProgrammeApplication.submitted_at.desc(), ProgrammeApplication.id.desc()))
+    if status in STATUSES:
+        statement = statement.where(ProgrammeApplication.status == status)
+    rows = ([a.display_name, a.commune, a.status_label, a.eligible, a.submitted_at, a.decided_at,
+             url_for("programme.application", application_id=a.id, _external=True)]
+            for a in stream_scalars(statement))
+    return csv_response([_("Association"), _("Commune"), _("Statut"), _("Critères remplis"), _("Déposée le"),
+                         _("Décision le"), _("Adresse")], rows, f"programme-appel-{call.id}-candidatures.csv")
 
 
 @bp.route("/appels/<int:call_id>/candidater", methods=["POST"])
@@ -333,6 +353,26 @@ def followups():
     return render_template("programme/followups.html", page=page, summary=summary, late=late, today=today,
                            untrained=untrained, trained=trained_counts([a.id for a in page.items]),
                            BINOME_SIZE=BINOME_SIZE)
+
+
+@bp.route("/suivi/export.csv")
+@requires("programme.manage")
+def followups_csv():
+    """The followed associations with their milestones' counts and trained binôme, as the page's table:
+    the counts are computed per batch of associations, in the page's two grouped queries."""
+    today = services.today()
+
+    def rows():
+        for batch in stream_batches(services.followed_associations_statement()):
+            ids = [association.id for association in batch]
+            summary, trained = services.milestone_summary(ids, today), trained_counts(ids)
+            for association in batch:
+                done, late, total = summary[association.id]
+                yield [association.name, association.cohort, done, late, total, trained.get(association.id, 0),
+                       BINOME_SIZE]
+
+    return csv_response([_("Association"), _("Promotion"), _("Étapes faites"), _("Étapes en retard"),
+                         _("Étapes au total"), _("Binôme formé"), _("Binôme attendu")], rows(), "programme-suivi.csv")
 
 
 @bp.route("/suivi/<int:association_id>")
