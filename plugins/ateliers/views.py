@@ -837,16 +837,34 @@ def refer(session_id: int):
                            suggestions=services.suggestions(session), **helpers())
 
 
-@bp.route("/orientations")
-def referrals():
-    ids = services.member_association_ids(current_user)
+def referrals_statement(ids: list[int]):
+    """The referrals to the person's associations (``ids``) and those they made, newest first."""
     statement = select(Referral).options(joinedload(Referral.session).joinedload(Session.workshop),
                                          joinedload(Referral.partner))
     if ids:
         statement = statement.where((Referral.association_id.in_(ids)) | (Referral.partner_id == current_user.id))
     else:
         statement = statement.where(Referral.partner_id == current_user.id)
-    page = paginate(statement.order_by(Referral.created_at.desc(), Referral.id.desc()))
+    return statement.order_by(Referral.created_at.desc(), Referral.id.desc())
+
+
+@bp.route("/orientations/export.csv")
+def referrals_csv():
+    """The referrals the page lists to this person, its columns only (residents' data: audited)."""
+    statement = referrals_statement(services.member_association_ids(current_user))
+    audit_export("ateliers: orientations", count_rows(statement))
+    labels = {PENDING: gettext("En attente"), ACCEPTED: gettext("Acceptée"), DECLINED: gettext("Déclinée")}
+    rows = ([ref.first_name or gettext("(anonymisé)"), ref.note, ref.session.workshop.title, ref.session.starts_at,
+             ref.partner.display_name if ref.partner else None, labels.get(ref.status, ref.status)]
+            for ref in stream_scalars(statement))
+    return csv_response([gettext("Personne"), gettext("Note"), gettext("Atelier"), gettext("Séance"),
+                         gettext("Orientée par"), gettext("État")], rows, "ateliers-orientations.csv")
+
+
+@bp.route("/orientations")
+def referrals():
+    ids = services.member_association_ids(current_user)
+    page = paginate(referrals_statement(ids))
     return render_template("ateliers/referrals.html", page=page, member_ids=set(ids), form=ReferralAnswerForm(),
                            labels={PENDING: gettext("En attente"), ACCEPTED: gettext("Acceptée"),
                                    DECLINED: gettext("Déclinée")}, **helpers())

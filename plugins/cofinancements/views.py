@@ -31,6 +31,7 @@ from qn_portal.api import (
     require,
     requires,
     save_upload,
+    stream_batches,
     stream_rows,
     stream_scalars,
     unindex_document,
@@ -616,6 +617,36 @@ def plans():
         if row.year == year:
             gaps[row.association_id] = max(row.budget_cents - row.bms_cents - secured.get((row.association_id, year), 0), 0)
     return render_template("cofinancements/plans.html", page=page, gaps=gaps, year=year)
+
+
+@bp.route("/plan/export.csv")
+@requires("cofinancements.applications")
+def plans_csv():
+    """Every association's gap for the current year, as the coordinators' overview shows it; members are sent
+    to their own plan's file, as the page sends them to their plan."""
+    if not current_user.is_coordinator:
+        association = my_association()
+        if association is None:
+            abort(403)
+        return redirect(url_for("cofinancements.plan_csv", association_id=association.id))
+    from .services import secured_by_year
+
+    year = today().year
+
+    def rows():
+        for batch in stream_batches(select(Association).order_by(Association.name, Association.id)):
+            ids = [association.id for association in batch]
+            plans = {row.association_id: row for row in db.session.scalars(
+                select(PlanYear).where(PlanYear.association_id.in_(ids), PlanYear.year == year))}
+            secured = secured_by_year(ids)
+            for association in batch:
+                plan = plans.get(association.id)
+                gap = (max(plan.budget_cents - plan.bms_cents - secured.get((association.id, year), 0), 0)
+                       if plan else None)
+                yield [association.name, year, euros(gap), plan is not None]
+
+    return csv_response([_("Association"), _("Année"), _("Reste à financer (€)"), _("Plan renseigné")], rows(),
+                        f"plans-financement-{year}.csv")
 
 
 def plan_context(association: Association, year_form=None, profile_form=None) -> dict:

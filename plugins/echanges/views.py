@@ -12,7 +12,9 @@ from wtforms.fields.choices import SelectChoice
 
 from qn_portal.api import (
     audit,
+    audit_export,
     can,
+    count_rows,
     csv_response,
     db,
     emit,
@@ -484,15 +486,36 @@ def report(post_id: int):
     return render_template("echanges/report.html", form=form, post=post, thread=post.thread)
 
 
+def open_reports_statement():
+    """The reports waiting for a moderator, oldest first, with their message, thread and people loaded."""
+    return (select(EchangesReport).where(EchangesReport.resolved_at.is_(None))
+            .options(selectinload(EchangesReport.post).selectinload(EchangesPost.thread),
+                     selectinload(EchangesReport.post).selectinload(EchangesPost.author),
+                     selectinload(EchangesReport.reporter))
+            .order_by(EchangesReport.created_at, EchangesReport.id))
+
+
 @bp.route("/moderation")
 @requires("echanges.moderate")
 def moderation():
-    page = paginate(select(EchangesReport).where(EchangesReport.resolved_at.is_(None))
-                    .options(selectinload(EchangesReport.post).selectinload(EchangesPost.thread),
-                             selectinload(EchangesReport.post).selectinload(EchangesPost.author),
-                             selectinload(EchangesReport.reporter))
-                    .order_by(EchangesReport.created_at, EchangesReport.id))
+    page = paginate(open_reports_statement())
     return render_template("echanges/moderation.html", page=page)
+
+
+@bp.route("/moderation/export.csv")
+@requires("echanges.moderate")
+def moderation_csv():
+    """The open reports as the page lists them, without the messages' text (names: the export is audited)."""
+    statement = open_reports_statement()
+    audit_export("echanges: signalements ouverts", count_rows(statement))
+    deleted = _("Compte supprimé")
+    rows = ([report.post.thread.title, report.post.author.display_name if report.post.author else deleted,
+             report.reporter.display_name if report.reporter else deleted, report.reason_label, report.comment,
+             report.created_at, report.post.hidden,
+             url_for("echanges.thread", thread_id=report.post.thread_id, _external=True) + f"#message-{report.post_id}"]
+            for report in stream_scalars(statement))
+    return csv_response([_("Sujet"), _("Message de"), _("Signalé par"), _("Motif"), _("Commentaire"), _("Signalé le"),
+                         _("Déjà masqué"), _("Adresse")], rows, "echanges-signalements.csv")
 
 
 def resolve_reports(post_id: int) -> None:

@@ -91,6 +91,29 @@ def index():
                            STATUS_LABELS=STATUS_LABELS)
 
 
+@bp.route("/export.csv")
+@requires("programme.view")
+def index_csv():
+    """The calls of the list, newest closing date first; managers also get the applications' counts by status,
+    computed per batch of calls as the page computes them for its page."""
+    manager = can(current_user, "programme.manage")
+    shown = [status for status in STATUSES if status != DRAFT]
+    statement = select(ProgrammeCall).order_by(ProgrammeCall.closes_on.desc(), ProgrammeCall.id.desc())
+
+    def rows():
+        for batch in stream_batches(statement):
+            counts = services.count_by_status([call.id for call in batch]) if manager else {}
+            for call in batch:
+                by_status = counts.get(call.id, {})
+                yield [call.title, call.cohort, call.opens_on, call.closes_on,
+                       *([by_status.get(status, 0) for status in shown] if manager else [])]
+
+    header = [_("Appel"), _("Promotion"), _("Ouverture"), _("Clôture")]
+    if manager:
+        header += [STATUS_LABELS[status] for status in shown]
+    return csv_response(header, rows(), "programme-appels.csv")
+
+
 def _save_call(call: ProgrammeCall, form: CallForm) -> None:
     call.title = form.title.data.strip()
     call.cohort = form.cohort.data

@@ -74,6 +74,7 @@ ROUTES = [
     Route("ateliers.refer", "POST", lambda ctx: f"/ateliers/seances/{_s(ctx, 'session_a')}/orienter",
           expect(FORBIDDEN, anonymous=LOGIN, partner=OK, admin=OK), data=lambda ctx: {"first_name": ""}),
     Route("ateliers.referrals", "GET", "/ateliers/orientations", signed_in()),
+    Route("ateliers.referrals_csv", "GET", "/ateliers/orientations/export.csv", signed_in()),
     Route("ateliers.referral_answer", "POST",
           lambda ctx: f"/ateliers/orientations/{_s(ctx, 'referral_a')}/repondre",
           expect(NOT_FOUND, anonymous=LOGIN, mediator=REDIRECT, manager=REDIRECT),
@@ -106,6 +107,7 @@ CROSS_ASSOCIATION = [
 
 LIST_PAGES = [
     "/ateliers/export.csv", "/ateliers/ateliers/export.csv", "/ateliers/salles/export.csv",
+    "/ateliers/orientations/export.csv",
     "/ateliers/", "/ateliers/?vue=mois", "/ateliers/?vue=semaine", "/ateliers/ateliers", "/ateliers/salles",
     "/ateliers/orientations", "/ateliers/chiffres", "/ateliers/agenda.ics",
     lambda ctx: f"/ateliers/a/{ctx['slugs']['a']}", lambda ctx: f"/ateliers/seances/{ctx['ateliers']['session_a']}",

@@ -71,6 +71,8 @@ ROUTES = [
           private(NOT_FOUND)),
     Route("cofinancements.plans", "GET", "/cofinancements/plan",
           expect(REDIRECT, anonymous=LOGIN, partner=FORBIDDEN, coordinator=OK, admin=OK)),
+    Route("cofinancements.plans_csv", "GET", "/cofinancements/plan/export.csv",
+          expect(REDIRECT, anonymous=LOGIN, partner=FORBIDDEN, coordinator=OK, admin=OK)),
     Route("cofinancements.plan", "GET", lambda ctx: f"/cofinancements/plan/{ctx['associations']['a']}", private(OK)),
     Route("cofinancements.plan_year", "POST", lambda ctx: f"/cofinancements/plan/{ctx['associations']['a']}/annee",
           plan_editors(OK), data=lambda ctx: {"year": ""}),
@@ -105,7 +107,7 @@ CROSS_ASSOCIATION = [
 ]
 
 LIST_PAGES = ["/cofinancements/export.csv", "/cofinancements/financeurs/export.csv",
-              "/cofinancements/candidatures/export.csv",
+              "/cofinancements/candidatures/export.csv", "/cofinancements/plan/export.csv",
               lambda ctx: f"/cofinancements/candidatures/export.csv?association={ctx['associations']['a']}",
               "/cofinancements/", "/cofinancements/financeurs/", "/cofinancements/candidatures",
               "/cofinancements/plan", "/cofinancements/alertes", "/cofinancements/pour-mon-association",

@@ -35,6 +35,7 @@ def application_url(suffix: str = ""):
 ROUTES = [
     Route("programme.static", "GET", "/programme/static/programme.css", expect(OK, anonymous=LOGIN)),
     Route("programme.index", "GET", "/programme/", expect(OK, anonymous=LOGIN, partner=FORBIDDEN)),
+    Route("programme.index_csv", "GET", "/programme/export.csv", expect(OK, anonymous=LOGIN, partner=FORBIDDEN)),
     Route("programme.create_call", "GET", "/programme/appels/nouveau", coordinators(OK)),
     Route("programme.create_call", "POST", "/programme/appels/nouveau", coordinators(OK),
           data=lambda ctx: {"title": ""}),
@@ -176,7 +177,7 @@ CROSS_ASSOCIATION = [
      lambda ctx: {"need": "Autre chose", "quantity": "50", "justification": "Pour voir"}),
 ]
 
-LIST_PAGES = ["/programme/suivi/export.csv", "/programme/equipement/export.csv", "/programme/financeurs/export.csv",
+LIST_PAGES = ["/programme/export.csv", "/programme/suivi/export.csv", "/programme/equipement/export.csv", "/programme/financeurs/export.csv",
               lambda ctx: f"/programme/appels/{ctx['programme_call_2021']}/export.csv",
               lambda ctx: f"/programme/suivi/{ctx['associations']['a']}/equipement/export.csv",
               lambda ctx: f"/programme/suivi/{ctx['associations']['a']}/demandes/export.csv",

@@ -141,3 +141,26 @@ def test_residents_exports_do_not_query_per_row(app, demo):
             db.session.add(Registration(session_id=session_id, resident_id=resident.id, status="waitlisted"))
         db.session.commit()
     assert [count_queries(app, client, path) for path in paths] == small
+
+
+def test_referrals_export_shows_the_pages_columns_to_each_side(app, demo):
+    from plugins.ateliers.models import Referral
+
+    session_id = add_sessions(app, demo, 1)
+    with app.app_context():
+        db.session.add_all([Referral(session_id=session_id, association_id=demo["associations"]["a"],
+                                     partner_id=demo["users"]["partenaire"], first_name=f"Noël {i}",
+                                     phone="06 11 22 33 44", note="=appeler le matin") for i in range(25)])
+        db.session.commit()
+    manager = signed_in(app, "direction.a")
+    assert csv_link_in(manager.get("/ateliers/orientations").get_data(as_text=True), "/ateliers/orientations/export.csv")
+    response = manager.get("/ateliers/orientations/export.csv")
+    rows = read_csv(response)
+    assert rows[0] == ["Personne", "Note", "Atelier", "Séance", "Orientée par", "État"]
+    noels = [row for row in rows[1:] if row[0].startswith("Noël ")]
+    assert len(noels) == 25 and {row[1] for row in noels} == {"'=appeler le matin"}
+    assert b"06 11 22 33 44" not in response.get_data()  # the page does not show the phone
+    partner_rows = read_csv(signed_in(app, "partenaire").get("/ateliers/orientations/export.csv"))
+    assert sum(row[0].startswith("Noël ") for row in partner_rows[1:]) == 25  # the ones they made
+    b_rows = read_csv(signed_in(app, "direction.b").get("/ateliers/orientations/export.csv"))
+    assert not any(row[0].startswith("Noël ") for row in b_rows[1:])

@@ -72,3 +72,34 @@ def test_applications_export_is_per_association_and_audited(app, demo):
     assert sum(row[1].startswith("'-Demande") for row in everyone[1:]) == 90
     with app.app_context():
         assert db.session.scalars(select(AuditEntry).where(AuditEntry.action == "data.export")).all()
+
+
+def test_plans_overview_export_for_coordinators_redirects_members(app, demo):
+    from plugins.cofinancements.models import Application, PlanYear
+
+    year = date.today().year
+    a = demo["associations"]["a"]
+    with app.app_context():
+        db.session.query(PlanYear).filter(PlanYear.association_id == a, PlanYear.year == year).delete()
+        db.session.add_all([PlanYear(association_id=a, year=year, budget_cents=5000000, bms_cents=1000000),
+                            Application(association_id=a, title="Accordée", status="accorde", year=year,
+                                        amount_obtained_cents=1500050)])
+        db.session.commit()
+    client = signed_in(app, "coordination")
+    assert csv_link_in(client.get("/cofinancements/plan").get_data(as_text=True), "/cofinancements/plan/export.csv")
+    rows = read_csv(client.get("/cofinancements/plan/export.csv"))
+    assert rows[0] == ["Association", "Année", "Reste à financer (€)", "Plan renseigné"]
+    with app.app_context():
+        from plugins.cofinancements.services import secured_by_year
+        from qn_portal.api import Association
+
+        name = db.session.get(Association, a).name
+        everyone = db.session.query(Association).count()
+        secured = secured_by_year([a])[(a, year)]  # the demo's grants and ours
+    assert len(rows) - 1 == everyone
+    row = next(row for row in rows[1:] if row[0] == name)
+    gap = (5000000 - 1000000 - secured) / 100
+    assert row[1:] == [str(year), f"{gap:.2f}".rstrip("0").rstrip(".").replace(".", ","), "oui"]
+    assert "," in row[2]  # our 15 000,50 € grant leaves cents: a decimal comma
+    response = signed_in(app, "direction.a").get("/cofinancements/plan/export.csv")
+    assert response.status_code == 302 and response.headers["Location"].endswith(f"/cofinancements/plan/{a}.csv")

@@ -43,3 +43,24 @@ def test_partners_get_only_the_threads_they_may_read(app, demo):
     assert sum(title.startswith("Sujet ouvert") for title in titles) == 5
     assert not any(title.startswith("Sujet réservé") for title in titles)
     assert app.test_client().get("/echanges/export.csv").status_code == 302
+
+
+def test_reports_export_is_for_moderators(app, demo):
+    from plugins.echanges.models import EchangesPost, EchangesReport, EchangesThread
+
+    add_threads(app, 1, False, "Sujet signalé")
+    with app.app_context():
+        thread = db.session.scalar(select(EchangesThread).where(EchangesThread.title == "Sujet signalé 00"))
+        post = EchangesPost(thread_id=thread.id, author_id=demo["users"]["mediation.b"], body="x", body_html="<p>x</p>")
+        db.session.add(post)
+        db.session.flush()
+        db.session.add_all([EchangesReport(post_id=post.id, reporter_id=demo["users"]["mediation.a"], reason="spam",
+                                           comment=f"@signalement {i}") for i in range(25)])
+        db.session.commit()
+    client = signed_in(app, "coordination")
+    assert csv_link_in(client.get("/echanges/moderation").get_data(as_text=True), "/echanges/moderation/export.csv")
+    rows = read_csv(client.get("/echanges/moderation/export.csv"))
+    mine = [row for row in rows[1:] if row[0] == "Sujet signalé 00"]
+    assert len(mine) == 25 and {row[4] for row in mine} >= {"'@signalement 0", "'@signalement 24"}
+    for role in ("mediation.a", "direction.a", "partenaire"):
+        assert signed_in(app, role).get("/echanges/moderation/export.csv").status_code == 403

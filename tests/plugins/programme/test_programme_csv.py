@@ -37,7 +37,7 @@ def add_candidates(app, demo, count: int) -> int:
             db.session.flush()
             db.session.add_all([
                 ProgrammeApplication(call_id=call.id, association_id=association.id, organisation_name=association.name,
-                                     status="submitted" if i % 2 else "accepted", eligible=bool(i % 2)),
+                                     status="submitted" if i % 2 else "selected", eligible=bool(i % 2)),
                 ProgrammeMilestone(association_id=association.id, cohort=2031, kind="charte",
                                    due_on=today - timedelta(days=3)),
                 ProgrammeBinomeMember(association_id=association.id, name=f"Médiatrice {i}", training_title="Parcours",
@@ -94,3 +94,18 @@ def test_funders_and_equipment_exports(app, demo):
         b = db.session.scalar(select(Association.id).where(Association.id == demo["associations"]["b"]))
     assert manager.get(f"/programme/suivi/{b}/equipement/export.csv").status_code == 404
     assert signed_in(app, "mediation.a").get(f"/programme/suivi/{a}/demandes/export.csv").status_code == 404
+
+
+def test_calls_export_counts_applications_for_managers_only(app, demo):
+    call_id = add_candidates(app, demo, 10)
+    rows = read_csv(signed_in(app, "coordination").get("/programme/export.csv"))
+    assert rows[0][:4] == ["Appel", "Promotion", "Ouverture", "Clôture"] and len(rows[0]) > 4
+    call = next(row for row in rows[1:] if row[0] == "Appel « 2031 »")
+    counts = dict(zip(rows[0][4:], call[4:], strict=True))
+    assert sum(int(value) for value in counts.values()) == 10
+    member = signed_in(app, "direction.a")
+    assert csv_link_in(member.get("/programme/").get_data(as_text=True), "/programme/export.csv")
+    member_rows = read_csv(member.get("/programme/export.csv"))
+    assert member_rows[0] == ["Appel", "Promotion", "Ouverture", "Clôture"]
+    assert any(row[0] == "Appel « 2031 »" for row in member_rows[1:]) and call_id
+    assert signed_in(app, "partenaire").get("/programme/export.csv").status_code == 403
