@@ -40,6 +40,8 @@ from .text import neutralise_csv_cell
 
 BATCH_SIZE = 500
 BOM = "\ufeff"
+# Lines are sent in pieces of about this many characters: one write per line would cost a system call each.
+CHUNK_SIZE = 16 * 1024
 
 
 class _Line:
@@ -77,14 +79,22 @@ def csv_cell(value: object) -> str:
 
 
 def csv_lines(header: Sequence[object], rows: Iterable[Sequence[object]]) -> Iterator[str]:
-    """The file, line by line: the BOM and the header first, then one line per row (a generator)."""
+    """The file as a generator of pieces of whole lines: the BOM and the header first, then the rows."""
     sink = _Line()
     writer = csv.writer(sink, delimiter=";", lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
     writer.writerow([csv_cell(str(label)) for label in header])
     yield BOM + sink.text
+    pending: list[str] = []
+    size = 0
     for row in rows:
         writer.writerow([csv_cell(value) for value in row])
-        yield sink.text
+        pending.append(sink.text)
+        size += len(sink.text)
+        if size >= CHUNK_SIZE:
+            yield "".join(pending)
+            pending, size = [], 0
+    if pending:
+        yield "".join(pending)
 
 
 def ascii_filename(filename: str) -> str:
