@@ -28,6 +28,7 @@ from .contributions import (
     SearchDocument,
     Widget,
 )
+from .csv_export import count_rows, csv_cell, csv_response, stream_batches, stream_rows, stream_scalars
 from .database import lock_for_update, write_transaction
 from .dbtypes import UTCDateTime, utcnow
 from .events import emit
@@ -121,4 +122,5 @@ __all__ = [
     "write_transaction",
     "describe_opening_hours", "opening_hours_problem", "save_association",
     "CheckboxesField", "ChoiceField", "WholeNumberField",
+    "count_rows", "csv_cell", "csv_response", "stream_batches", "stream_rows", "stream_scalars",
 ]

@@ -31,7 +31,9 @@ def configure_security_headers(app: Flask) -> None:
         if request.is_secure:
             headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
         # Pages shown to a signed-in person carry personal data: never keep them in a shared cache.
-        if current_user.is_authenticated and request.endpoint != "static":
+        # A download that already forbids storing ("private, no-store") keeps its own header.
+        if (current_user.is_authenticated and request.endpoint != "static"
+                and "no-store" not in headers.get("Cache-Control", "")):
             headers["Cache-Control"] = "no-store"
         return response
 

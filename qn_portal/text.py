@@ -51,9 +51,21 @@ def sanitise_html(html: str) -> str:
     )
 
 
+FORMULA_STARTS = ("=", "+", "-", "@")
+# Characters a spreadsheet may skip before it looks for a formula sign (spaces, tabs, line breaks, the
+# no-break and full-width spaces).
+SKIPPED_BEFORE_FORMULA = " \t\r\n\x0b\x0c\u00a0\u3000"
+
+
 def neutralise_csv_cell(value: object) -> str:
-    """Make a value safe for a CSV cell that a spreadsheet will open (no formula injection)."""
+    """Make a value safe for a CSV cell that a spreadsheet will open (no formula injection).
+
+    A text starting with ``=``, ``+``, ``-`` or ``@`` (OWASP's list), or with a tab or a line break, even
+    after blanks (``" =1+1"``, ``"\\t=cmd"``), gets a leading apostrophe, which spreadsheets take as "this is
+    text" and do not show. Everything is turned into text first (``None`` → ``""``): numbers that must stay
+    numbers go through ``qn_portal.csv_export.csv_cell``, which lets real numeric values through.
+    """
     text = "" if value is None else str(value)
-    if text and text[0] in ("=", "+", "-", "@", "\t", "\r"):
+    if text and (text[0] in "\t\r\n" or text.lstrip(SKIPPED_BEFORE_FORMULA).startswith(FORMULA_STARTS)):
         return "'" + text
     return text

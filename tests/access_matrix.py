@@ -118,6 +118,7 @@ ROUTES: list[Route] = [
           data=lambda ctx: {"email": "pas-une-adresse"}),
     # --- core: admin ---------------------------------------------------------------------------------
     Route("admin.users", "GET", "/admin/personnes", admin_only()),
+    Route("admin.users_csv", "GET", "/admin/personnes/export.csv", admin_only()),
     Route("admin.deactivate_user", "POST", lambda ctx: f"/admin/personnes/{ctx['users']['mediation.b']}/desactiver",
           admin_only(REDIRECT)),
     Route("admin.reactivate_user", "POST", lambda ctx: f"/admin/personnes/{ctx['users']['mediation.b']}/reactiver",
@@ -128,6 +129,8 @@ ROUTES: list[Route] = [
     Route("admin.toggle_plugin", "POST", "/admin/extensions/not-a-plugin", admin_only(NOT_FOUND)),
     # --- core: audit journal ------------------------------------------------------------------------
     Route("admin.journal", "GET", "/admin/journal?action=login&outcome=ok&person=example.org",
+          expect(FORBIDDEN, anonymous=LOGIN, coordinator=OK, admin=OK)),
+    Route("admin.journal_csv", "GET", "/admin/journal/export.csv?action=login&outcome=ok&person=example.org",
           expect(FORBIDDEN, anonymous=LOGIN, coordinator=OK, admin=OK)),
     # --- core: notifications (ctx["notification_b"] is one of mediation.b's: nobody else may touch it) -----
     Route("notifications.index", "GET", "/notifications", signed_in()),
@@ -141,6 +144,7 @@ ROUTES: list[Route] = [
           data=lambda ctx: {"kind__core__added_to_association": "weekly"}),
     # --- core: associations --------------------------------------------------------------------------
     Route("associations.index", "GET", "/associations/", signed_in()),
+    Route("associations.index_csv", "GET", "/associations/export.csv?commune=Cenon", signed_in()),
     Route("associations.show", "GET", lambda ctx: f"/associations/{ctx['slugs']['a']}", signed_in()),
     Route("associations.create", "GET", "/associations/nouvelle",
           expect(FORBIDDEN, anonymous=LOGIN, coordinator=OK, admin=OK)),
@@ -151,6 +155,8 @@ ROUTES: list[Route] = [
     Route("associations.edit", "POST", lambda ctx: f"/associations/{ctx['slugs']['a']}/modifier",
           expect(FORBIDDEN, anonymous=LOGIN, manager=OK, coordinator=OK, admin=OK), data=lambda ctx: {"name": ""}),
     Route("associations.members", "GET", lambda ctx: f"/associations/{ctx['slugs']['a']}/membres",
+          expect(FORBIDDEN, anonymous=LOGIN, manager=OK, coordinator=OK, admin=OK)),
+    Route("associations.members_csv", "GET", lambda ctx: f"/associations/{ctx['slugs']['a']}/membres/export.csv",
           expect(FORBIDDEN, anonymous=LOGIN, manager=OK, coordinator=OK, admin=OK)),
     # Harmless changes: mediation.a stays a mediator; removing A's only manager is refused.
     Route("associations.change_role", "POST",
@@ -165,6 +171,8 @@ ROUTES: list[Route] = [
           data=lambda ctx: {"association_id": str(ctx["associations"]["a"])}),
     # ctx["neighbourhood"] is Grand Parc, where A is: deleting it is refused.
     Route("associations.neighbourhoods", "GET", "/associations/quartiers/",
+          expect(FORBIDDEN, anonymous=LOGIN, coordinator=OK, admin=OK)),
+    Route("associations.neighbourhoods_csv", "GET", "/associations/quartiers/export.csv",
           expect(FORBIDDEN, anonymous=LOGIN, coordinator=OK, admin=OK)),
     Route("associations.create_neighbourhood", "GET", "/associations/quartiers/nouveau",
           expect(FORBIDDEN, anonymous=LOGIN, coordinator=OK, admin=OK)),
@@ -201,6 +209,7 @@ CROSS_ASSOCIATION: list[tuple] = [
     ("B's profile, saved", "POST", lambda ctx: f"/associations/{ctx['slugs']['b']}/modifier",
      lambda ctx: {"name": "Reprise", "commune": "Lormont", "room_capacity": "10"}),
     ("B's members", "GET", lambda ctx: f"/associations/{ctx['slugs']['b']}/membres"),
+    ("B's members, as CSV", "GET", lambda ctx: f"/associations/{ctx['slugs']['b']}/membres/export.csv"),
     ("a role change in B", "POST",
      lambda ctx: f"/associations/{ctx['slugs']['b']}/membres/{ctx['users']['mediation.b']}/role",
      lambda ctx: {"role": "manager"}),

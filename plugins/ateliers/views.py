@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date, timedelta
 
 from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
@@ -17,17 +15,21 @@ from qn_portal.api import (
     Membership,
     User,
     audit,
+    audit_export,
     can,
+    count_rows,
+    csv_response,
     db,
     emit,
     flash_error,
     flash_success,
     gettext,
-    neutralise_csv_cell,
     paginate,
     public,
     render_markdown,
     require,
+    stream_rows,
+    stream_scalars,
     utcnow,
 )
 
@@ -162,6 +164,34 @@ def _midnight():
     return time(0, 0)
 
 
+def workshop_themes(workshop: Workshop) -> str:
+    return ", ".join(theme_label(code) for code in workshop.themes.split(",") if code)
+
+
+@bp.route("/export.csv")
+def index_csv():
+    """The agenda's list view as a file: the sessions of the year from ``?date=`` (today), with its filters.
+
+    The free seats come from one correlated count in the same select: no query per session.
+    """
+    start_day = parse_date(request.args.get("date")) or services.local(utcnow()).date()
+    end_day = start_day + timedelta(days=366)
+    statement = services.sessions_between(current_user, services.to_utc(start_day, _midnight()),
+                                          services.to_utc(end_day, _midnight()), **agenda_filters())
+    taken = (select(func.count(Registration.id))
+             .where(Registration.session_id == Session.id, Registration.status == CONFIRMED)
+             .correlate(Session).scalar_subquery())
+    rows = ([s.starts_at, services.local(s.ends_at).strftime("%H:%M"), s.workshop.title,
+             s.workshop.association.name, s.room.name if s.room else None, level_label(s.workshop.level),
+             workshop_themes(s.workshop), s.status == CANCELLED, s.capacity, max(s.capacity - count, 0),
+             url_for("ateliers.session", session_id=s.id, _external=True)]
+            for s, count in stream_rows(statement.add_columns(taken)))
+    return csv_response([gettext("Début"), gettext("Fin"), gettext("Atelier"), gettext("Association"),
+                         gettext("Salle"), gettext("Niveau"), gettext("Thématiques"), gettext("Annulée"),
+                         gettext("Places"), gettext("Places libres"), gettext("Adresse")], rows,
+                        f"ateliers-seances-{start_day.isoformat()}.csv")
+
+
 @bp.route("/")
 def index():
     return render_template("ateliers/agenda.html", title=gettext("Agenda des ateliers"),
@@ -172,11 +202,26 @@ def index():
 # --- workshops -----------------------------------------------------------------------------------------
 
 
+def workshops_statement():
+    """The workshops the person may see, by title (the list and its export)."""
+    return (select(Workshop).options(joinedload(Workshop.association))
+            .where(services.visible_condition(current_user)).order_by(Workshop.title, Workshop.id))
+
+
+@bp.route("/ateliers/export.csv")
+def workshops_csv():
+    """Every workshop of the list, with what its page says of it (no people)."""
+    rows = ([w.title, w.association.name, level_label(w.level), workshop_themes(w), w.audience, w.language,
+             w.free, w.public, url_for("ateliers.workshop", workshop_id=w.id, _external=True)]
+            for w in stream_scalars(workshops_statement()))
+    return csv_response([gettext("Atelier"), gettext("Association"), gettext("Niveau"), gettext("Thématiques"),
+                         gettext("Public visé"), gettext("Langue"), gettext("Gratuit"), gettext("Ouvert au public"),
+                         gettext("Adresse")], rows, "ateliers.csv")
+
+
 @bp.route("/ateliers")
 def workshops():
-    statement = (select(Workshop).options(joinedload(Workshop.association))
-                 .where(services.visible_condition(current_user)).order_by(Workshop.title, Workshop.id))
-    page = paginate(statement)
+    page = paginate(workshops_statement())
     return render_template("ateliers/workshops.html", page=page, can_create=can(current_user, "ateliers.manage"),
                            **helpers())
 
@@ -404,6 +449,23 @@ def session(session_id: int):
     return session_page(session_or_404(session_id))
 
 
+@bp.route("/seances/<int:session_id>/export.csv")
+def registrations_csv(session_id: int):
+    """The registrations of one session, exactly the columns its page shows its association's members: a
+    first name (or pseudonym) and the state, nothing more (residents' data; the export is audited)."""
+    session = session_or_404(session_id)
+    require("ateliers.residents", session)
+    registrations = services.registrations_of(session)
+    audit_export(f"ateliers: inscrits de la séance {session.id}", len(registrations),
+                 association_id=session.association_id)
+    # Plain values now: the audit entry is written (its own transaction) before the body is sent.
+    rows = [[r.resident.first_name or gettext("(anonymisé)"),
+             gettext("confirmée") if r.status == CONFIRMED else gettext("liste d'attente")] for r in registrations]
+    day = services.local(session.starts_at).date().isoformat()
+    return csv_response([gettext("Prénom ou pseudonyme"), gettext("État")], rows,
+                        f"inscriptions-{day}-seance-{session.id}.csv")
+
+
 @bp.route("/seances/<int:session_id>/inscrire", methods=["POST"])
 def register(session_id: int):
     session = session_or_404(session_id)
@@ -533,6 +595,23 @@ def attendance(session_id: int):
 # --- rooms ---------------------------------------------------------------------------------------------
 
 
+def rooms_statement():
+    """The rooms the person may see: all for those who see every association, else their associations'."""
+    statement = select(Room).options(joinedload(Room.association)).order_by(Room.association_id, Room.name)
+    if not services.sees_all(current_user):
+        statement = statement.where(Room.association_id.in_(services.member_association_ids(current_user)))
+    return statement
+
+
+@bp.route("/salles/export.csv")
+def rooms_csv():
+    """The rooms of the list (same access as the page)."""
+    if not managed_associations() and not can(current_user, "ateliers.view_private"):
+        abort(403)
+    rows = ([room.name, room.association.name, room.capacity] for room in stream_scalars(rooms_statement()))
+    return csv_response([gettext("Salle"), gettext("Association"), gettext("Places")], rows, "ateliers-salles.csv")
+
+
 @bp.route("/salles", methods=["GET", "POST"])
 def rooms():
     associations = managed_associations()
@@ -558,24 +637,36 @@ def rooms():
                 db.session.commit()
                 flash_success(gettext("La salle est ajoutée."))
                 return redirect(url_for("ateliers.rooms"))
-    statement = select(Room).options(joinedload(Room.association)).order_by(Room.association_id, Room.name)
-    if not services.sees_all(current_user):
-        statement = statement.where(Room.association_id.in_(services.member_association_ids(current_user)))
-    page = paginate(statement)
+    page = paginate(rooms_statement())
     return render_template("ateliers/rooms.html", form=form, page=page, can_add=bool(associations))
 
 
 # --- residents -----------------------------------------------------------------------------------------
 
 
-@bp.route("/participants")
-def residents():
+def residents_statement():
+    """The residents of the person's associations, not anonymised (members only: 403 for anyone else)."""
     ids = services.member_association_ids(current_user)
     if not ids:
         abort(403)
-    statement = (select(Resident).where(Resident.association_id.in_(ids), Resident.anonymised_at.is_(None))
-                 .order_by(Resident.first_name, Resident.id))
-    page = paginate(statement)
+    return (select(Resident).where(Resident.association_id.in_(ids), Resident.anonymised_at.is_(None))
+            .order_by(Resident.first_name, Resident.id))
+
+
+@bp.route("/participants/export.csv")
+def residents_csv():
+    """The residents' list, the three columns of its page and nothing more (personal data: audited)."""
+    statement = residents_statement()
+    audit_export("ateliers: personnes suivies", count_rows(statement))
+    rows = ([r.first_name, r.phone, services.local(r.consent_at).date() if r.consent_at else None]
+            for r in stream_scalars(statement))
+    return csv_response([gettext("Prénom ou pseudonyme"), gettext("Téléphone"), gettext("Consentement")], rows,
+                        "personnes-suivies.csv")
+
+
+@bp.route("/participants")
+def residents():
+    page = paginate(residents_statement())
     return render_template("ateliers/residents.html", page=page,
                            retention=services.retention_months())
 
@@ -620,17 +711,13 @@ def figures():
 @bp.route("/chiffres.csv")
 def figures_csv():
     year, associations, rows = figures_scope()
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";")
-    writer.writerow([gettext("Mois"), gettext("Association"), gettext("Séances tenues"), gettext("Heures"),
-                     gettext("Participant·es distinct·es"), gettext("Taux de présence (%)"),
-                     gettext("Liste d'attente"), gettext("Thématiques")])
-    for month, association, data in rows:
-        writer.writerow([f"{year}-{month:02d}", neutralise_csv_cell(association.name), data["sessions"],
-                         data["hours"], data["participants"], "" if data["rate"] is None else data["rate"],
-                         data["waitlisted"], neutralise_csv_cell(services.themes_text(data["themes"]))])
-    return Response(out.getvalue(), mimetype="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": f'attachment; filename="ateliers-chiffres-{year}.csv"'})
+    lines = ([f"{year}-{month:02d}", association.name, data["sessions"], data["hours"], data["participants"],
+              data["rate"], data["waitlisted"], services.themes_text(data["themes"])]
+             for month, association, data in rows)
+    # Counts per association and month, never a person: not an export of personal data (no audit_export).
+    return csv_response([gettext("Mois"), gettext("Association"), gettext("Séances tenues"), gettext("Heures"),
+                         gettext("Participant·es distinct·es"), gettext("Taux de présence (%)"),
+                         gettext("Liste d'attente"), gettext("Thématiques")], lines, f"ateliers-chiffres-{year}.csv")
 
 
 # --- calendars and public pages ------------------------------------------------------------------------
@@ -750,16 +837,34 @@ def refer(session_id: int):
                            suggestions=services.suggestions(session), **helpers())
 
 
-@bp.route("/orientations")
-def referrals():
-    ids = services.member_association_ids(current_user)
+def referrals_statement(ids: list[int]):
+    """The referrals to the person's associations (``ids``) and those they made, newest first."""
     statement = select(Referral).options(joinedload(Referral.session).joinedload(Session.workshop),
                                          joinedload(Referral.partner))
     if ids:
         statement = statement.where((Referral.association_id.in_(ids)) | (Referral.partner_id == current_user.id))
     else:
         statement = statement.where(Referral.partner_id == current_user.id)
-    page = paginate(statement.order_by(Referral.created_at.desc(), Referral.id.desc()))
+    return statement.order_by(Referral.created_at.desc(), Referral.id.desc())
+
+
+@bp.route("/orientations/export.csv")
+def referrals_csv():
+    """The referrals the page lists to this person, its columns only (residents' data: audited)."""
+    statement = referrals_statement(services.member_association_ids(current_user))
+    audit_export("ateliers: orientations", count_rows(statement))
+    labels = {PENDING: gettext("En attente"), ACCEPTED: gettext("Acceptée"), DECLINED: gettext("Déclinée")}
+    rows = ([ref.first_name or gettext("(anonymisé)"), ref.note, ref.session.workshop.title, ref.session.starts_at,
+             ref.partner.display_name if ref.partner else None, labels.get(ref.status, ref.status)]
+            for ref in stream_scalars(statement))
+    return csv_response([gettext("Personne"), gettext("Note"), gettext("Atelier"), gettext("Séance"),
+                         gettext("Orientée par"), gettext("État")], rows, "ateliers-orientations.csv")
+
+
+@bp.route("/orientations")
+def referrals():
+    ids = services.member_association_ids(current_user)
+    page = paginate(referrals_statement(ids))
     return render_template("ateliers/referrals.html", page=page, member_ids=set(ids), form=ReferralAnswerForm(),
                            labels={PENDING: gettext("En attente"), ACCEPTED: gettext("Acceptée"),
                                    DECLINED: gettext("Déclinée")}, **helpers())

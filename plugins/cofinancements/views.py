@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from collections import defaultdict
+from decimal import Decimal
 
-from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import case, func, or_, select
 from sqlalchemy.exc import IntegrityError
@@ -19,18 +18,22 @@ from qn_portal.api import (
     audit,
     audit_export,
     can,
+    count_rows,
+    csv_response,
     current_association,
     db,
     emit,
     flash_error,
     flash_success,
     index_document,
-    neutralise_csv_cell,
     paginate,
     render_markdown,
     require,
     requires,
     save_upload,
+    stream_batches,
+    stream_rows,
+    stream_scalars,
     unindex_document,
 )
 from qn_portal.api import gettext as _
@@ -123,6 +126,28 @@ def index():
     return render_template("cofinancements/index.html", page=page, filters=filters, problems=problems,
                            today=today(), followed=followed, themes=THEMES, aid_types=AID_TYPES, scopes=SCOPES, communes=COMMUNES,
                            can_manage=can(current_user, "cofinancements.manage"), association=association)
+
+
+def euros(cents: int | None) -> Decimal | None:
+    """An amount in cents as euros, a number for the spreadsheet (``None`` stays an empty cell)."""
+    return None if cents is None else Decimal(cents) / 100
+
+
+@bp.route("/export.csv")
+@requires("cofinancements.view")
+def index_csv():
+    """The opportunities matching the page's search and filters, in its order, every page of them."""
+    filters, _problems = filters_from_args(request.args)  # a wrong filter is ignored, as on the page
+    statement = search_statement(filters, today()).options(joinedload(Opportunity.funder))
+    rows = ([o.title, o.funder.name if o.funder else None, o.aid_type_label, o.scope_label,
+             ", ".join(str(THEMES.get(theme, theme)) for theme in o.theme_list), euros(o.amount_min_cents),
+             euros(o.amount_max_cents), o.max_rate, o.opens_on, o.deadline, o.application_url,
+             url_for("cofinancements.opportunity", opportunity_id=o.id, _external=True)]
+            for o in stream_scalars(statement))
+    return csv_response([_("Aide"), _("Financeur"), _("Type d'aide"), _("Territoire"), _("Thématiques"),
+                         _("Montant minimum (€)"), _("Montant maximum (€)"), _("Taux maximum (%)"),
+                         _("Ouverture"), _("Date limite"), _("Dépôt du dossier"), _("Adresse")], rows,
+                        "cofinancements-aides.csv")
 
 
 @bp.route("/pour-mon-association")
@@ -295,6 +320,21 @@ def add_note(funder_id: int):
     return render_template("cofinancements/funder.html", **funder_context(item, form))
 
 
+@bp.route("/financeurs/export.csv")
+@requires("cofinancements.view")
+def funders_csv():
+    """The funders with the number of their opportunities (one grouped subquery, no query per row)."""
+    counts = (select(Opportunity.funder_id, func.count(Opportunity.id).label("count"))
+              .group_by(Opportunity.funder_id).subquery())
+    statement = (select(Funder, func.coalesce(counts.c.count, 0)).outerjoin(counts, counts.c.funder_id == Funder.id)
+                 .order_by(Funder.name, Funder.id))
+    rows = ([funder.name, funder.kind_label, funder.territory,
+             ", ".join(str(THEMES.get(theme, theme)) for theme in funder.theme_list), funder.website, count]
+            for funder, count in stream_rows(statement))
+    return csv_response([_("Financeur"), _("Type"), _("Territoire"), _("Thématiques"), _("Site web"),
+                         _("Aides recensées")], rows, "cofinancements-financeurs.csv")
+
+
 @bp.route("/financeurs/nouveau", methods=["GET", "POST"])
 @bp.route("/financeurs/<int:funder_id>/modifier", methods=["GET", "POST"])
 @requires("cofinancements.manage")
@@ -389,9 +429,11 @@ def delete_alert(search_id: int):
 STATUS_ORDER = list(APPLICATION_STATUSES)
 
 
-@bp.route("/candidatures")
-@requires("cofinancements.applications")
-def applications():
+def applications_scope():
+    """The association whose applications are listed (``None``: all, for coordinators) and their select.
+
+    ``?association=`` picks one (404 when it is not the person's); members without one get 403.
+    """
     association = None
     chosen = request.args.get("association", type=int)
     if chosen:
@@ -405,8 +447,32 @@ def applications():
                                             joinedload(Application.opportunity))
     if association is not None:
         statement = statement.where(Application.association_id == association.id)
-    page = paginate(statement.order_by(order, Application.next_step_due.is_(None), Application.next_step_due,
-                                       Application.id), per_page=50)
+    return association, statement.order_by(order, Application.next_step_due.is_(None), Application.next_step_due,
+                                           Application.id)
+
+
+@bp.route("/candidatures/export.csv")
+@requires("cofinancements.applications")
+def applications_csv():
+    """The applications of the page (one association, or all for coordinators), every page of them."""
+    association, statement = applications_scope()
+    what = (f"cofinancements: candidatures de l'association {association.id}" if association
+            else "cofinancements: candidatures de toutes les associations")
+    audit_export(what, count_rows(statement), association_id=association.id if association else None)
+    rows = ([a.association.name, a.title, a.funder.name if a.funder else None, a.status_label, a.year,
+             euros(a.amount_requested_cents), euros(a.amount_obtained_cents), a.submitted_on, a.decided_on,
+             a.next_step, a.next_step_due] for a in stream_scalars(statement))
+    name = f"candidatures-{association.slug}.csv" if association else "candidatures.csv"
+    return csv_response([_("Association"), _("Candidature"), _("Financeur"), _("État"), _("Année"),
+                         _("Montant demandé (€)"), _("Montant obtenu (€)"), _("Déposée le"), _("Décision le"),
+                         _("Prochaine étape"), _("Échéance")], rows, name)
+
+
+@bp.route("/candidatures")
+@requires("cofinancements.applications")
+def applications():
+    association, statement = applications_scope()
+    page = paginate(statement, per_page=50)
     columns = defaultdict(list)
     for item in page.items:
         columns[item.status].append(item)
@@ -553,6 +619,36 @@ def plans():
     return render_template("cofinancements/plans.html", page=page, gaps=gaps, year=year)
 
 
+@bp.route("/plan/export.csv")
+@requires("cofinancements.applications")
+def plans_csv():
+    """Every association's gap for the current year, as the coordinators' overview shows it; members are sent
+    to their own plan's file, as the page sends them to their plan."""
+    if not current_user.is_coordinator:
+        association = my_association()
+        if association is None:
+            abort(403)
+        return redirect(url_for("cofinancements.plan_csv", association_id=association.id))
+    from .services import secured_by_year
+
+    year = today().year
+
+    def rows():
+        for batch in stream_batches(select(Association).order_by(Association.name, Association.id)):
+            ids = [association.id for association in batch]
+            plans = {row.association_id: row for row in db.session.scalars(
+                select(PlanYear).where(PlanYear.association_id.in_(ids), PlanYear.year == year))}
+            secured = secured_by_year(ids)
+            for association in batch:
+                plan = plans.get(association.id)
+                gap = (max(plan.budget_cents - plan.bms_cents - secured.get((association.id, year), 0), 0)
+                       if plan else None)
+                yield [association.name, year, euros(gap), plan is not None]
+
+    return csv_response([_("Association"), _("Année"), _("Reste à financer (€)"), _("Plan renseigné")], rows(),
+                        f"plans-financement-{year}.csv")
+
+
 def plan_context(association: Association, year_form=None, profile_form=None) -> dict:
     plan = build_plan(association, today(), warning_months())
     if year_form is None:
@@ -626,19 +722,15 @@ def plan_themes(association_id: int):
 def plan_csv(association_id: int):
     association = association_for_private(association_id)
     plan = build_plan(association, today(), warning_months())
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";")
-    writer.writerow([_("Association"), _("Année"), _("Budget (€)"), _("Part de BMS (€)"),
-                     _("Cofinancements obtenus (€)"), _("Reste à financer (€)")])
-    for row in plan.rows:
-        writer.writerow([neutralise_csv_cell(association.name), row.year] +
-                        [f"{value / 100:.2f}".replace(".", ",") if value % 100 else str(value // 100)
-                         for value in (row.budget_cents, row.bms_cents, row.secured_cents, row.gap_cents)])
+    # Amounts in euros, as numbers (a negative gap stays a number the spreadsheet can add up).
+    rows = [[association.name, row.year, *(Decimal(value) / 100 for value in
+                                          (row.budget_cents, row.bms_cents, row.secured_cents, row.gap_cents))]
+            for row in plan.rows]
     audit_export(f"cofinancements: plan de financement de l'association {association.id}", len(plan.rows),
                  association_id=association.id)
-    filename = f"plan-financement-{association.slug}.csv"
-    return Response("\ufeff" + out.getvalue(), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    return csv_response([_("Association"), _("Année"), _("Budget (€)"), _("Part de BMS (€)"),
+                         _("Cofinancements obtenus (€)"), _("Reste à financer (€)")], rows,
+                        f"plan-financement-{association.slug}.csv")
 
 
 # --- import ----------------------------------------------------------------------------------------------

@@ -12,7 +12,10 @@ from wtforms.fields.choices import SelectChoice
 
 from qn_portal.api import (
     audit,
+    audit_export,
     can,
+    count_rows,
+    csv_response,
     db,
     emit,
     flash_error,
@@ -22,6 +25,7 @@ from qn_portal.api import (
     plugin_enabled,
     require,
     requires,
+    stream_scalars,
     utcnow,
 )
 from qn_portal.api import gettext as _
@@ -105,9 +109,9 @@ def tell_about_mentions(mentions: services.Mentions, told: list[int], thread: Ec
 # --- lists ----------------------------------------------------------------------------------------------
 
 
-@bp.route("/")
-@requires("echanges.view")
-def index():
+def threads_scope():
+    """The list's view, category, tag and search from the query string, and the select of the threads they
+    keep that the person may read, most recent activity first (the page and its CSV export)."""
     view = request.args.get("vue", "tous")
     if view not in VIEWS:
         view = "tous"
@@ -137,7 +141,30 @@ def index():
     if query:
         statement = statement.where(EchangesThread.id.in_(services.matching_thread_ids(current_user, query)))
     statement = statement.options(selectinload(EchangesThread.category), selectinload(EchangesThread.author))
-    page = paginate(statement.order_by(EchangesThread.last_activity_at.desc(), EchangesThread.id.desc()))
+    statement = statement.order_by(EchangesThread.last_activity_at.desc(), EchangesThread.id.desc())
+    return view, categories, category, tag, query, statement
+
+
+@bp.route("/export.csv")
+@requires("echanges.view")
+def index_csv():
+    """The threads of the list, with its view, category, tag and search, every page of them."""
+    statement = threads_scope()[-1]
+    rows = ([thread.title, thread.category.name, ", ".join(thread.tag_list),
+             thread.author.display_name if thread.author else None, thread.created_at, thread.reply_count,
+             thread.last_activity_at, thread.solution_post_id is not None, thread.locked,
+             url_for("echanges.thread", thread_id=thread.id, _external=True)]
+            for thread in stream_scalars(statement))
+    return csv_response([_("Sujet"), _("Catégorie"), _("Mots-clés"), _("Ouvert par"), _("Ouvert le"), _("Réponses"),
+                         _("Dernière activité"), _("Résolu"), _("Verrouillé"), _("Adresse")], rows,
+                        "echanges-sujets.csv")
+
+
+@bp.route("/")
+@requires("echanges.view")
+def index():
+    view, categories, category, tag, query, statement = threads_scope()
+    page = paginate(statement)
     counts = dict(db.session.execute(select(EchangesThread.category_id, func.count()).where(
         services.thread_clause(current_user)).group_by(EchangesThread.category_id)).all())
     follows = set(db.session.execute(select(EchangesFollow.target_type, EchangesFollow.target).where(
@@ -459,15 +486,36 @@ def report(post_id: int):
     return render_template("echanges/report.html", form=form, post=post, thread=post.thread)
 
 
+def open_reports_statement():
+    """The reports waiting for a moderator, oldest first, with their message, thread and people loaded."""
+    return (select(EchangesReport).where(EchangesReport.resolved_at.is_(None))
+            .options(selectinload(EchangesReport.post).selectinload(EchangesPost.thread),
+                     selectinload(EchangesReport.post).selectinload(EchangesPost.author),
+                     selectinload(EchangesReport.reporter))
+            .order_by(EchangesReport.created_at, EchangesReport.id))
+
+
 @bp.route("/moderation")
 @requires("echanges.moderate")
 def moderation():
-    page = paginate(select(EchangesReport).where(EchangesReport.resolved_at.is_(None))
-                    .options(selectinload(EchangesReport.post).selectinload(EchangesPost.thread),
-                             selectinload(EchangesReport.post).selectinload(EchangesPost.author),
-                             selectinload(EchangesReport.reporter))
-                    .order_by(EchangesReport.created_at, EchangesReport.id))
+    page = paginate(open_reports_statement())
     return render_template("echanges/moderation.html", page=page)
+
+
+@bp.route("/moderation/export.csv")
+@requires("echanges.moderate")
+def moderation_csv():
+    """The open reports as the page lists them, without the messages' text (names: the export is audited)."""
+    statement = open_reports_statement()
+    audit_export("echanges: signalements ouverts", count_rows(statement))
+    deleted = _("Compte supprimé")
+    rows = ([report.post.thread.title, report.post.author.display_name if report.post.author else deleted,
+             report.reporter.display_name if report.reporter else deleted, report.reason_label, report.comment,
+             report.created_at, report.post.hidden,
+             url_for("echanges.thread", thread_id=report.post.thread_id, _external=True) + f"#message-{report.post_id}"]
+            for report in stream_scalars(statement))
+    return csv_response([_("Sujet"), _("Message de"), _("Signalé par"), _("Motif"), _("Commentaire"), _("Signalé le"),
+                         _("Déjà masqué"), _("Adresse")], rows, "echanges-signalements.csv")
 
 
 def resolve_reports(post_id: int) -> None:

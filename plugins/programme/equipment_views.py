@@ -8,6 +8,7 @@ from flask_login import current_user
 from qn_portal.api import (
     Association,
     can,
+    csv_response,
     db,
     emit,
     flash_success,
@@ -15,6 +16,7 @@ from qn_portal.api import (
     notify,
     paginate,
     requires,
+    stream_scalars,
 )
 from qn_portal.api import gettext as _
 
@@ -53,6 +55,43 @@ def equipment_page(association_id):
     association = equipment_association(association_id)
     page = paginate(equipment.inventory_statement(association.id))
     return render_template("programme/equipment.html", association=association, page=page)
+
+
+@bp.route("/suivi/<int:association_id>/equipement/export.csv")
+def equipment_csv(association_id):
+    """The association's inventory (its members and the coordinators, as the page)."""
+    association = equipment_association(association_id)
+    rows = ([item.kind_label, item.description, item.serial_number, item.delivered_on, item.state_label, item.note]
+            for item in stream_scalars(equipment.inventory_statement(association.id)))
+    return csv_response([_("Matériel"), _("Description"), _("Numéro de série"), _("Livré le"), _("État"), _("Note")],
+                        rows, f"materiel-{association.slug}.csv")
+
+
+def request_rows(statement):
+    """The requests' cells, as the lists show them (the association is loaded with each request)."""
+    for request_ in stream_scalars(statement):
+        yield [request_.need, request_.association.name, request_.quantity, request_.status_label,
+               request_.created_on, request_.answered_at]
+
+
+def request_header() -> list[str]:
+    return [_("Besoin"), _("Association"), _("Quantité"), _("Statut"), _("Demandée le"), _("Réponse le")]
+
+
+@bp.route("/suivi/<int:association_id>/demandes/export.csv")
+def equipment_requests_csv(association_id):
+    """The association's equipment requests (its members and the coordinators, as the page)."""
+    association = equipment_association(association_id)
+    return csv_response(request_header(), request_rows(equipment.requests_statement(association.id)),
+                        f"demandes-materiel-{association.slug}.csv")
+
+
+@bp.route("/equipement/export.csv")
+@requires("programme.manage")
+def equipment_overview_csv():
+    """Every association's requests with the page's status filter (coordinators)."""
+    statement = equipment.requests_statement(None, request.args.get("status", ""))
+    return csv_response(request_header(), request_rows(statement), "demandes-materiel.csv")
 
 
 @bp.route("/suivi/<int:association_id>/equipement/ajouter", methods=["GET", "POST"])

@@ -7,7 +7,7 @@ from datetime import date
 from flask import redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from qn_portal.api import Association, db, flash_success, paginate, requires
+from qn_portal.api import Association, csv_response, db, flash_success, paginate, requires, stream_scalars
 from qn_portal.api import gettext as _
 
 from . import services
@@ -24,6 +24,16 @@ def funders():
     years = [today.year, today.year - 1]
     periods = [(year, date(year, 1, 1).isoformat(), date(year + 1, 1, 1).isoformat()) for year in years]
     return render_template("programme/funders.html", page=page, periods=periods)
+
+
+@bp.route("/financeurs/export.csv")
+@requires("programme.manage")
+def funders_csv():
+    """The programme's funders with the associations each one follows (loaded per batch)."""
+    statement = select(ProgrammeFunder).order_by(ProgrammeFunder.name, ProgrammeFunder.id)
+    rows = ([funder.name, funder.cohort, ", ".join(a.name for a in funder.associations)]
+            for funder in stream_scalars(statement))
+    return csv_response([_("Financeur"), _("Promotion"), _("Associations")], rows, "programme-financeurs.csv")
 
 
 def funder_form(funder: ProgrammeFunder | None) -> FunderForm:

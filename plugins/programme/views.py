@@ -12,6 +12,7 @@ from qn_portal.api import (
     Association,
     audit,
     can,
+    csv_response,
     current_association,
     db,
     emit,
@@ -23,6 +24,8 @@ from qn_portal.api import (
     render_markdown,
     require,
     requires,
+    stream_batches,
+    stream_scalars,
 )
 from qn_portal.api import (
     gettext as _,
@@ -30,7 +33,6 @@ from qn_portal.api import (
 
 from . import services
 from .binome import BINOME_SIZE, alert_for, trained_counts, untrained_statement
-from .csv_export import csv_response
 from .forms import (
     ApplicationForm,
     CallForm,
@@ -89,6 +91,29 @@ def index():
                            STATUS_LABELS=STATUS_LABELS)
 
 
+@bp.route("/export.csv")
+@requires("programme.view")
+def index_csv():
+    """The calls of the list, newest closing date first; managers also get the applications' counts by status,
+    computed per batch of calls as the page computes them for its page."""
+    manager = can(current_user, "programme.manage")
+    shown = [status for status in STATUSES if status != DRAFT]
+    statement = select(ProgrammeCall).order_by(ProgrammeCall.closes_on.desc(), ProgrammeCall.id.desc())
+
+    def rows():
+        for batch in stream_batches(statement):
+            counts = services.count_by_status([call.id for call in batch]) if manager else {}
+            for call in batch:
+                by_status = counts.get(call.id, {})
+                yield [call.title, call.cohort, call.opens_on, call.closes_on,
+                       *([by_status.get(status, 0) for status in shown] if manager else [])]
+
+    header = [_("Appel"), _("Promotion"), _("Ouverture"), _("Clôture")]
+    if manager:
+        header += [STATUS_LABELS[status] for status in shown]
+    return csv_response(header, rows(), "programme-appels.csv")
+
+
 def _save_call(call: ProgrammeCall, form: CallForm) -> None:
     call.title = form.title.data.strip()
     call.cohort = form.cohort.data
@@ -142,6 +167,24 @@ def call(call_id):
     return render_template("programme/call.html", call=call, page=page, status=status, today=services.today(),
                            STATUS_LABELS=STATUS_LABELS, statuses=[s for s in STATUSES if s != DRAFT],
                            can_apply=can(current_user, "programme.apply"))
+
+
+@bp.route("/appels/<int:call_id>/export.csv")
+@requires("programme.manage")
+def call_csv(call_id):
+    """The call's submitted applications with the page's status filter, every page of them (managers)."""
+    call = get_or_404(ProgrammeCall, call_id)
+    status = request.args.get("status", "")
+    statement = (select(ProgrammeApplication).where(ProgrammeApplication.call_id == call.id,
+                                                    ProgrammeApplication.status != DRAFT)
+                 .order_by(ProgrammeApplication.submitted_at.desc(), ProgrammeApplication.id.desc()))
+    if status in STATUSES:
+        statement = statement.where(ProgrammeApplication.status == status)
+    rows = ([a.display_name, a.commune, a.status_label, a.eligible, a.submitted_at, a.decided_at,
+             url_for("programme.application", application_id=a.id, _external=True)]
+            for a in stream_scalars(statement))
+    return csv_response([_("Association"), _("Commune"), _("Statut"), _("Critères remplis"), _("Déposée le"),
+                         _("Décision le"), _("Adresse")], rows, f"programme-appel-{call.id}-candidatures.csv")
 
 
 @bp.route("/appels/<int:call_id>/candidater", methods=["POST"])
@@ -335,6 +378,26 @@ def followups():
                            BINOME_SIZE=BINOME_SIZE)
 
 
+@bp.route("/suivi/export.csv")
+@requires("programme.manage")
+def followups_csv():
+    """The followed associations with their milestones' counts and trained binôme, as the page's table:
+    the counts are computed per batch of associations, in the page's two grouped queries."""
+    today = services.today()
+
+    def rows():
+        for batch in stream_batches(services.followed_associations_statement()):
+            ids = [association.id for association in batch]
+            summary, trained = services.milestone_summary(ids, today), trained_counts(ids)
+            for association in batch:
+                done, late, total = summary[association.id]
+                yield [association.name, association.cohort, done, late, total, trained.get(association.id, 0),
+                       BINOME_SIZE]
+
+    return csv_response([_("Association"), _("Promotion"), _("Étapes faites"), _("Étapes en retard"),
+                         _("Étapes au total"), _("Binôme formé"), _("Binôme attendu")], rows(), "programme-suivi.csv")
+
+
 @bp.route("/suivi/<int:association_id>")
 def follow(association_id):
     association = get_or_404(Association, association_id)
@@ -447,7 +510,8 @@ def report_csv():
     rows.append([_("Étapes faites à temps"), _("Total"), data["milestones_on_time"], ""])
     # Aggregate figures only, never a person: not an export of personal data (no audit_export).
     scope = f"financeur-{data['funder'].id}-" if data["funder"] else ""
-    return csv_response(rows, f"programme-rapport-{scope}{start.isoformat()}-{end.isoformat()}.csv")
+    # The first line is the title block's; the column headings come after the blank line, as before.
+    return csv_response(rows[0], rows[1:], f"programme-rapport-{scope}{start.isoformat()}-{end.isoformat()}.csv")
 
 
 # The other pages register their routes on ``bp`` (kept in their own modules to keep this one readable).

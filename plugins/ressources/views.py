@@ -14,7 +14,10 @@ from qn_portal.api import (
     StoredFile,
     UploadRefused,
     audit,
+    audit_export,
     can,
+    count_rows,
+    csv_response,
     current_association,
     db,
     delete_file,
@@ -28,6 +31,7 @@ from qn_portal.api import (
     render_markdown,
     require,
     requires,
+    stream_scalars,
     utcnow,
 )
 
@@ -118,6 +122,31 @@ def facet_labels() -> dict[str, str]:
 
 
 # --- one resource ---------------------------------------------------------------------------------------
+
+
+def resource_rows(statement):
+    """The cells of the resource cards, one row per resource (themes and association loaded per batch)."""
+    for resource in stream_scalars(statement):
+        yield [resource.title, resource.kind_label, resource.level_label, resource.licence_label,
+               resource.association.name if resource.association else None,
+               ", ".join(theme.label for theme in resource.themes), resource.summary, resource.usage_count,
+               resource.rating, resource.published_at,
+               url_for("ressources.show", resource_id=resource.id, _external=True)]
+
+
+def resource_header() -> list[str]:
+    """The column headings of ``resource_rows`` (literal calls, so that the catalogue extraction finds them)."""
+    return [_("Titre"), _("Type"), _("Niveau"), _("Licence"), _("Association"), _("Thématiques"), _("Résumé"),
+            _("Utilisations"), _("Note (sur 4)"), _("Publiée le"), _("Adresse")]
+
+
+@bp.route("/export.csv")
+@public
+def index_csv():
+    """The library with the page's filters and sort, every page of it, as the visitor may see it."""
+    filters = services.Filters.from_args(request.args)
+    return csv_response(resource_header(), resource_rows(services.list_statement(current_user, filters)),
+                        "ressources.csv", private=current_user.is_authenticated)
 
 
 @bp.route("/<int:resource_id>")
@@ -376,6 +405,16 @@ def favourites():
     return render_template("ressources/favourites.html", page=page)
 
 
+@bp.route("/favoris/export.csv")
+def favourites_csv():
+    """One's own favourites, still visible to one, newest first."""
+    statement = (select(Resource).join(Favourite, Favourite.resource_id == Resource.id)
+                 .where(Favourite.user_id == current_user.id, services.visible_clause(current_user))
+                 .options(selectinload(Resource.association), selectinload(Resource.themes))
+                 .order_by(Favourite.created_at.desc(), Resource.id.desc()))
+    return csv_response(resource_header(), resource_rows(statement), "ressources-favorites.csv")
+
+
 @bp.route("/<int:resource_id>/utilisation", methods=["POST"])
 def use(resource_id: int):
     resource = visible_or_404(resource_id)
@@ -456,6 +495,22 @@ def moderation():
                     .options(selectinload(Report.resource), selectinload(Report.reporter))
                     .order_by(Report.created_at, Report.id))
     return render_template("ressources/moderation.html", page=page, confirm=ConfirmForm())
+
+
+@bp.route("/moderation/export.csv")
+@requires("ressources.moderate")
+def moderation_csv():
+    """The open reports, oldest first, with who reported them (names: the export is audited)."""
+    statement = (select(Report).where(Report.open.is_(True))
+                 .options(selectinload(Report.resource), selectinload(Report.reporter))
+                 .order_by(Report.created_at, Report.id))
+    audit_export("ressources: signalements ouverts", count_rows(statement))
+    rows = ([r.resource.title, r.resource.status_label, r.reason_label, r.comment,
+             r.reporter.display_name if r.reporter else _("compte supprimé"), r.created_at,
+             url_for("ressources.show", resource_id=r.resource_id, _external=True)]
+            for r in stream_scalars(statement))
+    return csv_response([_("Ressource"), _("État"), _("Motif"), _("Commentaire"), _("Par"), _("Signalé le"),
+                         _("Adresse")], rows, "ressources-signalements.csv")
 
 
 @bp.route("/signalements/<int:report_id>/clore", methods=["POST"])

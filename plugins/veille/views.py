@@ -12,6 +12,7 @@ from sqlalchemy.orm import selectinload
 from qn_portal.api import (
     audit,
     can,
+    csv_response,
     db,
     describe_opening_hours,
     emit,
@@ -20,6 +21,7 @@ from qn_portal.api import (
     public,
     render_markdown,
     requires,
+    stream_scalars,
     unindex_document,
     utcnow,
 )
@@ -81,6 +83,21 @@ def index():
     return render_template("veille/index.html", page=page, form=form, filtered=any(filters.values()),
                            counts=counts, last_seen=last_seen, new_count=new_count,
                            can_write=can(current_user, "veille.write"))
+
+
+@bp.route("/export.csv")
+@requires("veille.view")
+def index_csv():
+    """The posts the reader may see, with the page's filters (category, tag, commune), every page of them."""
+    filters = PostFilterForm(request.args).values()
+    statement = services.posts_statement(current_user, **filters).options(selectinload(VeillePost.author))
+    rows = ([post.title, post.category_label, post.published_at,
+             _("public") if post.visibility == "public" else _("intranet"), ", ".join(post.commune_list),
+             ", ".join(post.tag_list), post.author.display_name if post.author else None, post.source_url,
+             url_for("veille.post", post_id=post.id, _external=True)]
+            for post in stream_scalars(statement))
+    return csv_response([_("Titre"), _("Catégorie"), _("Publié le"), _("Visibilité"), _("Communes"), _("Mots-clés"),
+                         _("Auteur ou autrice"), _("Source"), _("Adresse")], rows, "veille-billets.csv")
 
 
 @bp.route("/vu", methods=["POST"])
@@ -265,6 +282,13 @@ def delete_post(post_id: int):
 def actors():
     form = ActorFilterForm(request.args)
     filters = form.values()
+    page = paginate(actors_statement(filters))
+    return render_template("veille/actors.html", page=page, form=form, filtered=any(filters.values()),
+                           can_write=can(current_user, "veille.write"))
+
+
+def actors_statement(filters: dict):
+    """The actors matching the directory's filters, by name (the page and its CSV export share it)."""
     statement = select(VeilleActor)
     if filters["commune"]:
         statement = statement.where(VeilleActor.commune == filters["commune"])
@@ -272,9 +296,18 @@ def actors():
         statement = statement.where(VeilleActor.kind == filters["kind"])
     if filters["service"]:
         statement = statement.where(VeilleActor.services.contains(filters["service"], autoescape=True))
-    page = paginate(statement.order_by(VeilleActor.name, VeilleActor.id))
-    return render_template("veille/actors.html", page=page, form=form, filtered=any(filters.values()),
-                           can_write=can(current_user, "veille.write"))
+    return statement.order_by(VeilleActor.name, VeilleActor.id)
+
+
+@bp.route("/acteurs/export.csv")
+@requires("veille.view")
+def actors_csv():
+    """The actors' directory with its filters: the organisations' public contact details, as on their pages."""
+    rows = ([actor.name, actor.kind_label, actor.commune, ", ".join(actor.service_list), actor.public_served,
+             actor.address, actor.postal_code, actor.phone, actor.email, actor.website]
+            for actor in stream_scalars(actors_statement(ActorFilterForm(request.args).values())))
+    return csv_response([_("Nom"), _("Type"), _("Commune"), _("Services"), _("Publics"), _("Adresse"),
+                         _("Code postal"), _("Téléphone"), _("E-mail"), _("Site web")], rows, "veille-acteurs.csv")
 
 
 @bp.route("/acteurs/<int:actor_id>")
@@ -429,6 +462,17 @@ def sources():
     return render_template("veille/sources.html", form=form, page=page)
 
 
+@bp.route("/sources/export.csv")
+@requires("veille.write")
+def sources_csv():
+    """The sources with when they were last read and what happened."""
+    statement = select(VeilleSource).order_by(VeilleSource.name, VeilleSource.id)
+    rows = ([source.name, source.url, source.last_fetched_at, source.last_status]
+            for source in stream_scalars(statement))
+    return csv_response([_("Source"), _("Adresse du flux"), _("Dernière lecture"), _("Résultat")], rows,
+                        "veille-sources.csv")
+
+
 @bp.route("/sources/<int:source_id>/supprimer", methods=["POST"])
 @requires("veille.write")
 def delete_source(source_id: int):
@@ -448,6 +492,18 @@ def review():
                     .options(selectinload(VeilleItem.source))
                     .order_by(VeilleItem.fetched_at.desc(), VeilleItem.id.desc()))
     return render_template("veille/review.html", page=page)
+
+
+@bp.route("/a-relire/export.csv")
+@requires("veille.write")
+def review_csv():
+    """The items waiting to be read, newest first, with their source."""
+    statement = (select(VeilleItem).where(VeilleItem.status == PENDING).options(selectinload(VeilleItem.source))
+                 .order_by(VeilleItem.fetched_at.desc(), VeilleItem.id.desc()))
+    rows = ([item.title, item.source.name, item.link, item.published_at, item.fetched_at]
+            for item in stream_scalars(statement))
+    return csv_response([_("Titre"), _("Source"), _("Lien"), _("Publié le"), _("Collecté le")], rows,
+                        "veille-a-relire.csv")
 
 
 @bp.route("/a-relire/<int:item_id>/ecarter", methods=["POST"])

@@ -8,9 +8,11 @@ from flask_babel import ngettext
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import contains_eager, joinedload
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from ..accounts.models import User
+from ..audit.service import audit_export
+from ..csv_export import count_rows, csv_response, stream_rows, stream_scalars
 from ..events import emit
 from ..extensions import db
 from ..pagination import paginate
@@ -60,6 +62,23 @@ def index():
                            filtered=any(filters.values()), status_labels=STATUS_LABELS,
                            can_create=can(current_user, "associations.create"),
                            can_manage_neighbourhoods=can(current_user, "associations.manage_neighbourhoods"))
+
+
+@bp.route("/export.csv")
+@login_required
+def index_csv():
+    """The directory with the page's filters, every page of it (what the page shows: no contact details)."""
+    form = DirectoryFilterForm(request.args)
+    communes, neighbourhoods, cohorts = services.directory_choices()
+    form.set_choices(communes, neighbourhoods, cohorts)
+    filters = {name: form.selected(form[name]) for name in ("commune", "neighbourhood", "cohort", "status")}
+    statement = (services.directory_statement(filters["commune"], filters["neighbourhood"], filters["cohort"],
+                                              filters["status"])
+                 .options(selectinload(Association.neighbourhood)).order_by(Association.name, Association.id))
+    rows = ([a.name, a.neighbourhood.name if a.neighbourhood else None, a.commune, a.status_label, a.cohort]
+            for a in stream_scalars(statement))
+    return csv_response([_("Association"), _("Quartier"), _("Commune"), _("Statut"), _("Promotion")], rows,
+                        "associations.csv")
 
 
 @bp.route("/<slug>")
@@ -139,6 +158,19 @@ def members(slug: str):
         .order_by(User.name, User.email, Membership.id))
     return render_template("associations/members.html", association=association, page=page, role_labels=ROLE_LABELS,
                            can_invite=can(current_user, "accounts.invite"))
+
+
+@bp.route("/<slug>/membres/export.csv")
+@login_required
+def members_csv(slug: str):
+    """The members of one association with their role, for its direction (personal data: audited)."""
+    association = association_or_404(slug)
+    require("associations.manage_members", association)
+    statement = (select(User.name, User.email, Membership.role).select_from(Membership).join(Membership.user)
+                 .where(Membership.association_id == association.id).order_by(User.name, User.email, Membership.id))
+    audit_export(f"membres de l'association {association.id}", count_rows(statement), association_id=association.id)
+    rows = ([name, email, ROLE_LABELS.get(role, role)] for name, email, role in stream_rows(statement))
+    return csv_response([_("Nom"), _("E-mail"), _("Rôle")], rows, f"membres-{association.slug}.csv")
 
 
 def membership_or_404(association: Association, user_id: int) -> Membership:
@@ -228,6 +260,21 @@ def neighbourhoods():
         select(Association.neighbourhood_id, func.count()).where(Association.neighbourhood_id.in_(ids))
         .group_by(Association.neighbourhood_id)).all()) if ids else {}
     return render_template("associations/neighbourhoods.html", page=page, in_use=in_use)
+
+
+@bp.route("/quartiers/export.csv")
+@login_required
+def neighbourhoods_csv():
+    """The neighbourhoods with the number of associations in each (one grouped query, no query per row)."""
+    require("associations.manage_neighbourhoods")
+    in_use = (select(Association.neighbourhood_id, func.count().label("count")).group_by(Association.neighbourhood_id)
+              .subquery())
+    statement = (select(Neighbourhood, func.coalesce(in_use.c.count, 0))
+                 .outerjoin(in_use, in_use.c.neighbourhood_id == Neighbourhood.id)
+                 .order_by(Neighbourhood.commune, Neighbourhood.name, Neighbourhood.id))
+    rows = ([n.name, n.commune, n.kind_label, n.code, count] for n, count in stream_rows(statement))
+    return csv_response([_("Quartier"), _("Commune"), _("Type"), _("Code officiel"), _("Associations")], rows,
+                        "quartiers.csv")
 
 
 @bp.route("/quartiers/nouveau", methods=["GET", "POST"])

@@ -25,6 +25,13 @@ def _s(ctx, name):
 ROUTES = [
     Route("ateliers.index", "GET", "/ateliers/?vue=mois", signed_in()),
     Route("ateliers.workshops", "GET", "/ateliers/ateliers", signed_in()),
+    Route("ateliers.workshops_csv", "GET", "/ateliers/ateliers/export.csv", signed_in()),
+    Route("ateliers.index_csv", "GET", "/ateliers/export.csv?vue=liste&level=debutant&commune=Bordeaux", signed_in()),
+    Route("ateliers.registrations_csv", "GET", lambda ctx: f"/ateliers/seances/{_s(ctx, 'session_a')}/export.csv",
+          RESIDENTS),
+    Route("ateliers.residents_csv", "GET", "/ateliers/participants/export.csv", RESIDENTS),
+    Route("ateliers.rooms_csv", "GET", "/ateliers/salles/export.csv",
+          expect(FORBIDDEN, anonymous=LOGIN, mediator=OK, manager=OK, coordinator=OK, admin=OK)),
     Route("ateliers.workshop_new", "GET", "/ateliers/ateliers/nouveau", MANAGE),
     Route("ateliers.workshop_new", "POST", "/ateliers/ateliers/nouveau", MANAGE, data=lambda ctx: {"title": ""}),
     Route("ateliers.workshop", "GET", lambda ctx: f"/ateliers/ateliers/{_w(ctx)}", signed_in()),
@@ -67,6 +74,7 @@ ROUTES = [
     Route("ateliers.refer", "POST", lambda ctx: f"/ateliers/seances/{_s(ctx, 'session_a')}/orienter",
           expect(FORBIDDEN, anonymous=LOGIN, partner=OK, admin=OK), data=lambda ctx: {"first_name": ""}),
     Route("ateliers.referrals", "GET", "/ateliers/orientations", signed_in()),
+    Route("ateliers.referrals_csv", "GET", "/ateliers/orientations/export.csv", signed_in()),
     Route("ateliers.referral_answer", "POST",
           lambda ctx: f"/ateliers/orientations/{_s(ctx, 'referral_a')}/repondre",
           expect(NOT_FOUND, anonymous=LOGIN, mediator=REDIRECT, manager=REDIRECT),
@@ -74,6 +82,8 @@ ROUTES = [
 ]
 
 CROSS_ASSOCIATION = [
+    ("the registrations of B's session, as CSV", "GET",
+     lambda ctx: f"/ateliers/seances/{_s(ctx, 'session_b')}/export.csv"),
     ("B's private workshop", "GET", lambda ctx: f"/ateliers/ateliers/{ctx['ateliers']['private_b']}"),
     ("B's workshop form", "GET", lambda ctx: f"/ateliers/ateliers/{_w(ctx, 'b')}/modifier"),
     ("B's workshop, saved", "POST", lambda ctx: f"/ateliers/ateliers/{_w(ctx, 'b')}/modifier",
@@ -104,7 +114,10 @@ ROUTES += [
 ]
 
 LIST_PAGES = [
-    "/api/v1/ateliers/sessions", "/ateliers/", "/ateliers/?vue=mois", "/ateliers/?vue=semaine", "/ateliers/ateliers", "/ateliers/salles",
+    "/api/v1/ateliers/sessions",
+    "/ateliers/export.csv", "/ateliers/ateliers/export.csv", "/ateliers/salles/export.csv",
+    "/ateliers/orientations/export.csv",
+    "/ateliers/", "/ateliers/?vue=mois", "/ateliers/?vue=semaine", "/ateliers/ateliers", "/ateliers/salles",
     "/ateliers/orientations", "/ateliers/chiffres", "/ateliers/agenda.ics",
     lambda ctx: f"/ateliers/a/{ctx['slugs']['a']}", lambda ctx: f"/ateliers/seances/{ctx['ateliers']['session_a']}",
     lambda ctx: f"/ateliers/ateliers/{ctx['ateliers']['workshop_a']}",

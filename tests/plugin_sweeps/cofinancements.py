@@ -41,6 +41,10 @@ ROUTES = [
     Route("cofinancements.follow", "POST", lambda ctx: f"/cofinancements/aides/{ctx['cofi_opportunity']}/suivre",
           expect(FORBIDDEN, anonymous=LOGIN, mediator=REDIRECT, manager=REDIRECT)),
     Route("cofinancements.funders", "GET", "/cofinancements/financeurs/", signed_in()),
+    Route("cofinancements.funders_csv", "GET", "/cofinancements/financeurs/export.csv", signed_in()),
+    Route("cofinancements.index_csv", "GET",
+          "/cofinancements/export.csv?q=num%C3%A9rique&theme=inclusion_numerique&aid_type=subvention&commune=Bordeaux"
+          "&amount=1000&deadline_before=2099-01-01&open_now=y", signed_in()),
     Route("cofinancements.funder", "GET", lambda ctx: f"/cofinancements/financeurs/{ctx['cofi_funder']}", signed_in()),
     Route("cofinancements.edit_funder", "GET", lambda ctx: f"/cofinancements/financeurs/{ctx['cofi_funder']}/modifier",
           coordinators(OK)),
@@ -52,6 +56,7 @@ ROUTES = [
     Route("cofinancements.alerts", "POST", "/cofinancements/alertes", signed_in(OK), data=lambda ctx: {"name": ""}),
     Route("cofinancements.delete_alert", "POST", f"/cofinancements/alertes/{MISSING}/supprimer", signed_in(NOT_FOUND)),
     Route("cofinancements.applications", "GET", "/cofinancements/candidatures", private(OK)),
+    Route("cofinancements.applications_csv", "GET", "/cofinancements/candidatures/export.csv", private(OK)),
     Route("cofinancements.new_application", "GET",
           lambda ctx: f"/cofinancements/candidatures/nouvelle?association={ctx['associations']['a']}", private(OK)),
     Route("cofinancements.new_application", "POST",
@@ -66,6 +71,8 @@ ROUTES = [
           private(NOT_FOUND)),
     Route("cofinancements.plans", "GET", "/cofinancements/plan",
           expect(REDIRECT, anonymous=LOGIN, partner=FORBIDDEN, coordinator=OK, admin=OK)),
+    Route("cofinancements.plans_csv", "GET", "/cofinancements/plan/export.csv",
+          expect(REDIRECT, anonymous=LOGIN, partner=FORBIDDEN, coordinator=OK, admin=OK)),
     Route("cofinancements.plan", "GET", lambda ctx: f"/cofinancements/plan/{ctx['associations']['a']}", private(OK)),
     Route("cofinancements.plan_year", "POST", lambda ctx: f"/cofinancements/plan/{ctx['associations']['a']}/annee",
           plan_editors(OK), data=lambda ctx: {"year": ""}),
@@ -79,6 +86,8 @@ ROUTES = [
 ]
 
 CROSS_ASSOCIATION = [
+    ("B's applications, as CSV", "GET",
+     lambda ctx: f"/cofinancements/candidatures/export.csv?association={ctx['associations']['b']}"),
     ("B's application", "GET", lambda ctx: f"/cofinancements/candidatures/{ctx['cofi_application_b']}"),
     ("B's application, saved", "POST", lambda ctx: f"/cofinancements/candidatures/{ctx['cofi_application_b']}",
      lambda ctx: {"title": "Reprise", "status": "idee", "year": "2027"}),
@@ -106,7 +115,11 @@ ROUTES += [
           expect(NOT_FOUND)),
 ]
 
-LIST_PAGES = ["/api/v1/cofinancements/opportunities", "/cofinancements/", "/cofinancements/financeurs/", "/cofinancements/candidatures",
+LIST_PAGES = ["/api/v1/cofinancements/opportunities",
+              "/cofinancements/export.csv", "/cofinancements/financeurs/export.csv",
+              "/cofinancements/candidatures/export.csv", "/cofinancements/plan/export.csv",
+              lambda ctx: f"/cofinancements/candidatures/export.csv?association={ctx['associations']['a']}",
+              "/cofinancements/", "/cofinancements/financeurs/", "/cofinancements/candidatures",
               "/cofinancements/plan", "/cofinancements/alertes", "/cofinancements/pour-mon-association",
               lambda ctx: f"/cofinancements/candidatures?association={ctx['associations']['a']}",
               lambda ctx: f"/cofinancements/pour-mon-association?association={ctx['associations']['a']}",

@@ -24,6 +24,7 @@ def writers(outcome: str) -> dict[str, str]:
 
 ROUTES = [
     Route("echanges.index", "GET", "/echanges/?vue=sans-reponse&tag=seniors&q=ameli", signed_in()),
+    Route("echanges.index_csv", "GET", "/echanges/export.csv?vue=sans-reponse&tag=seniors&q=ameli", signed_in()),
     Route("echanges.thread", "GET", lambda ctx: f"/echanges/sujets/{ctx['echanges_open']}", signed_in()),
     Route("echanges.thread", "GET", lambda ctx: f"/echanges/sujets/{ctx['echanges_closed']}",
           expect(OK, anonymous=LOGIN, partner=NOT_FOUND)),
@@ -57,6 +58,7 @@ ROUTES = [
     Route("echanges.report", "POST", lambda ctx: f"/echanges/messages/{ctx['echanges_reply_b']}/signaler",
           signed_in(OK), data=lambda ctx: {"reason": ""}),
     Route("echanges.moderation", "GET", "/echanges/moderation", coordinators(OK)),
+    Route("echanges.moderation_csv", "GET", "/echanges/moderation/export.csv", coordinators(OK)),
     Route("echanges.dismiss_report", "POST", lambda ctx: f"/echanges/signalements/{ctx['echanges_report']}/classer",
           coordinators(REDIRECT)),
     Route("echanges.hide_post", "GET", lambda ctx: f"/echanges/messages/{ctx['echanges_reply_b']}/masquer",
@@ -88,7 +90,8 @@ CROSS_ASSOCIATION = [
      lambda ctx: f"/echanges/messages/{ctx['echanges_reply_b']}/supprimer"),
 ]
 
-LIST_PAGES = ["/echanges/", "/echanges/?vue=suivis", "/echanges/?vue=mes-sujets", "/echanges/moderation",
+LIST_PAGES = ["/echanges/export.csv", "/echanges/export.csv?vue=suivis", "/echanges/moderation/export.csv",
+              "/echanges/", "/echanges/?vue=suivis", "/echanges/?vue=mes-sujets", "/echanges/moderation",
               "/echanges/categories",
               lambda ctx: f"/echanges/sujets/{ctx['echanges_open']}",
               lambda ctx: f"/echanges/messages/{ctx['echanges_reply_b']}/historique"]

@@ -35,6 +35,7 @@ def application_url(suffix: str = ""):
 ROUTES = [
     Route("programme.static", "GET", "/programme/static/programme.css", expect(OK, anonymous=LOGIN)),
     Route("programme.index", "GET", "/programme/", expect(OK, anonymous=LOGIN, partner=FORBIDDEN)),
+    Route("programme.index_csv", "GET", "/programme/export.csv", expect(OK, anonymous=LOGIN, partner=FORBIDDEN)),
     Route("programme.create_call", "GET", "/programme/appels/nouveau", coordinators(OK)),
     Route("programme.create_call", "POST", "/programme/appels/nouveau", coordinators(OK),
           data=lambda ctx: {"title": ""}),
@@ -61,6 +62,9 @@ ROUTES = [
     Route("programme.decide", "POST", lambda ctx: f"/programme/candidatures/{ctx['programme_submitted']}/decision",
           coordinators(OK), data=lambda ctx: {"status": ""}),
     Route("programme.followups", "GET", "/programme/suivi/", coordinators(OK)),
+    Route("programme.followups_csv", "GET", "/programme/suivi/export.csv", coordinators(OK)),
+    Route("programme.call_csv", "GET", lambda ctx: f"/programme/appels/{ctx['programme_call_2021']}/export.csv?status=submitted",
+          coordinators(OK)),
     Route("programme.follow", "GET", lambda ctx: f"/programme/suivi/{ctx['associations']['a']}",
           expect(OK, anonymous=LOGIN, partner=NOT_FOUND)),
     Route("programme.update_milestone", "POST", lambda ctx: f"/programme/jalons/{ctx['programme_milestone_a']}",
@@ -93,6 +97,10 @@ ROUTES = [
     # --- equipment ---
     Route("programme.equipment_page", "GET", lambda ctx: f"/programme/suivi/{ctx['associations']['a']}/equipement",
           equipment_readers(OK)),
+    Route("programme.equipment_csv", "GET",
+          lambda ctx: f"/programme/suivi/{ctx['associations']['a']}/equipement/export.csv", equipment_readers(OK)),
+    Route("programme.equipment_requests_csv", "GET",
+          lambda ctx: f"/programme/suivi/{ctx['associations']['a']}/demandes/export.csv", equipment_readers(OK)),
     Route("programme.add_equipment", "GET",
           lambda ctx: f"/programme/suivi/{ctx['associations']['a']}/equipement/ajouter", coordinators(OK)),
     Route("programme.add_equipment", "POST",
@@ -117,8 +125,10 @@ ROUTES = [
           lambda ctx: f"/programme/demandes/{ctx['programme_request_a']}/reponse", coordinators(OK),
           data=lambda ctx: {"status": "livree"}),
     Route("programme.equipment_overview", "GET", "/programme/equipement/?status=new", coordinators(OK)),
+    Route("programme.equipment_overview_csv", "GET", "/programme/equipement/export.csv?status=new", coordinators(OK)),
     # --- funders ---
     Route("programme.funders", "GET", "/programme/financeurs/", coordinators(OK)),
+    Route("programme.funders_csv", "GET", "/programme/financeurs/export.csv", coordinators(OK)),
     Route("programme.create_funder", "GET", "/programme/financeurs/nouveau", coordinators(OK)),
     Route("programme.create_funder", "POST", "/programme/financeurs/nouveau", coordinators(OK),
           data=lambda ctx: {"name": ""}),
@@ -131,6 +141,9 @@ ROUTES = [
 ]
 
 CROSS_ASSOCIATION = [
+    ("B's inventory, as CSV", "GET", lambda ctx: f"/programme/suivi/{ctx['associations']['b']}/equipement/export.csv"),
+    ("B's equipment requests, as CSV", "GET",
+     lambda ctx: f"/programme/suivi/{ctx['associations']['b']}/demandes/export.csv"),
     ("another association's application", "GET", lambda ctx: f"/programme/candidatures/{ctx['programme_draft_h']}"),
     ("another association's application form", "GET",
      lambda ctx: f"/programme/candidatures/{ctx['programme_draft_h']}/modifier"),
@@ -164,7 +177,11 @@ CROSS_ASSOCIATION = [
      lambda ctx: {"need": "Autre chose", "quantity": "50", "justification": "Pour voir"}),
 ]
 
-LIST_PAGES = ["/programme/", "/programme/suivi/", "/programme/equipement/", "/programme/financeurs/",
+LIST_PAGES = ["/programme/export.csv", "/programme/suivi/export.csv", "/programme/equipement/export.csv", "/programme/financeurs/export.csv",
+              lambda ctx: f"/programme/appels/{ctx['programme_call_2021']}/export.csv",
+              lambda ctx: f"/programme/suivi/{ctx['associations']['a']}/equipement/export.csv",
+              lambda ctx: f"/programme/suivi/{ctx['associations']['a']}/demandes/export.csv",
+              "/programme/", "/programme/suivi/", "/programme/equipement/", "/programme/financeurs/",
               lambda ctx: f"/programme/appels/{ctx['programme_call_2021']}",
               lambda ctx: f"/programme/suivi/{ctx['associations']['a']}",
               lambda ctx: f"/programme/suivi/{ctx['associations']['a']}/binome",

@@ -23,6 +23,7 @@ def programme(outcome: str) -> dict[str, str]:
 
 ROUTES = [
     Route("veille.index", "GET", "/veille/?category=appel&tag=seniors&commune=Bordeaux", signed_in()),
+    Route("veille.index_csv", "GET", "/veille/export.csv?category=appel&tag=seniors&commune=Bordeaux", signed_in()),
     Route("veille.mark_seen", "POST", "/veille/vu", signed_in(REDIRECT)),
     Route("veille.post", "GET", lambda ctx: f"/veille/billets/{ctx['veille_intranet']}",
           expect(OK, anonymous=LOGIN, partner=NOT_FOUND)),
@@ -42,6 +43,7 @@ ROUTES = [
           coordinators(OK), data=lambda ctx: {"title": ""}),
     Route("veille.delete_post", "POST", f"/veille/billets/{MISSING}/supprimer", coordinators(NOT_FOUND)),
     Route("veille.actors", "GET", "/veille/acteurs/?commune=Bordeaux&kind=mediatheque&service=ateliers", signed_in()),
+    Route("veille.actors_csv", "GET", "/veille/acteurs/export.csv?commune=Bordeaux&kind=mediatheque", signed_in()),
     Route("veille.actor", "GET", lambda ctx: f"/veille/acteurs/{ctx['veille_actor']}", signed_in()),
     Route("veille.create_actor", "GET", "/veille/acteurs/nouveau", coordinators(OK)),
     Route("veille.create_actor", "POST", "/veille/acteurs/nouveau", coordinators(OK), data=lambda ctx: {"name": ""}),
@@ -58,6 +60,8 @@ ROUTES = [
     Route("veille.sources", "POST", "/veille/sources/", coordinators(OK), data=lambda ctx: {"name": ""}),
     Route("veille.delete_source", "POST", f"/veille/sources/{MISSING}/supprimer", coordinators(NOT_FOUND)),
     Route("veille.review", "GET", "/veille/a-relire/", coordinators(OK)),
+    Route("veille.review_csv", "GET", "/veille/a-relire/export.csv", coordinators(OK)),
+    Route("veille.sources_csv", "GET", "/veille/sources/export.csv", coordinators(OK)),
     Route("veille.discard_item", "POST", lambda ctx: f"/veille/a-relire/{ctx['veille_item']}/ecarter",
           coordinators(REDIRECT)),
 ]
@@ -69,7 +73,8 @@ ROUTES += [
     Route("public_api.resource", "GET", lambda ctx: f"/api/v1/veille/posts/{ctx['veille_intranet']}", expect(NOT_FOUND)),
 ]
 
-LIST_PAGES = ["/api/v1/veille/posts", "/veille/", "/veille/acteurs/", "/veille/sources/", "/veille/a-relire/", "/veille/flux.atom",
+LIST_PAGES = ["/api/v1/veille/posts", "/veille/", "/veille/export.csv", "/veille/acteurs/export.csv", "/veille/sources/export.csv",
+              "/veille/a-relire/export.csv", "/veille/acteurs/", "/veille/sources/", "/veille/a-relire/", "/veille/flux.atom",
               lambda ctx: f"/veille/billets/{ctx['veille_intranet']}",
               lambda ctx: f"/veille/acteurs/{ctx['veille_actor']}"]
 
