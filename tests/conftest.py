@@ -10,6 +10,7 @@ import copy
 import os
 import re
 import secrets
+import shutil
 import subprocess
 import sys
 from contextlib import contextmanager
@@ -98,9 +99,13 @@ reuse_url_builders()
 def example_plugin(tmp_path_factory):
     """Install the out-of-tree example plugin as a real package (pip), discovered through its entry point."""
     target = tmp_path_factory.mktemp("site")
+    # Built from a private copy: setuptools writes build/ and *.egg-info/ into the source folder, and the
+    # suite's parallel workers (pytest-xdist) would otherwise build in the same folder at the same time.
+    source = tmp_path_factory.mktemp("example_plugin_source") / "example_plugin"
+    shutil.copytree(HERE / "example_plugin", source, ignore=shutil.ignore_patterns("build", "*.egg-info"))
     subprocess.run(
         [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation",
-         "--disable-pip-version-check", "--target", str(target), str(HERE / "example_plugin")],
+         "--disable-pip-version-check", "--target", str(target), str(source)],
         check=True,
     )
     sys.path.insert(0, str(target))
