@@ -13,18 +13,25 @@ from .accounts.models import User
 from .associations.hours import describe_opening_hours, opening_hours_problem
 from .associations.models import Association, Membership, Neighbourhood
 from .associations.services import current_association, save_association
-from .associations.territory import COMMUNES
+from .associations.territory import COMMUNES, commune_code
 from .audit.service import audit, audit_export
 from .contributions import (
     DemoContext,
     Event,
     Figure,
+    InclusionService,
     NavItem,
     NotificationKind,
     Panel,
     Permission,
     SearchDocument,
     Widget,
+)
+from .data_inclusion.export import (
+    data_inclusion_contact,
+    data_inclusion_description,
+    data_inclusion_name,
+    data_inclusion_place,
 )
 from .database import lock_for_update, write_transaction
 from .dbtypes import UTCDateTime, utcnow
@@ -103,4 +110,6 @@ __all__ = [
     "write_transaction",
     "describe_opening_hours", "opening_hours_problem", "save_association",
     "CheckboxesField", "ChoiceField", "WholeNumberField",
+    "InclusionService", "commune_code", "data_inclusion_contact", "data_inclusion_description",
+    "data_inclusion_name", "data_inclusion_place",
 ]

@@ -46,6 +46,8 @@ DEFAULTS = {
     "RATELIMIT_MAIL_ACCOUNT": "3 per hour; 10 per day",
     "RATELIMIT_MAIL_ADDRESS": "10 per hour; 50 per day",
     "RATELIMIT_INVITE": "30 per hour; 200 per day",
+    # Per address, on the public data·inclusion endpoints (a harvester needs a few pages a day, not thousands).
+    "RATELIMIT_DATA_INCLUSION": "60 per minute; 2000 per day",
     "MAIL_BACKEND": "console",  # console, smtp or memory (tests)
     "MAIL_SERVER": "localhost",
     "MAIL_PORT": 25,
@@ -70,6 +72,8 @@ DEFAULTS = {
     # "isolate": a plugin raising in a request or event hook is logged and skipped; "raise" for tests.
     "PLUGIN_ERRORS": "isolate",
     "PER_PAGE": 20,
+    # The producer's identifier in every data·inclusion record ("source"): agree on it with data·inclusion.
+    "DATA_INCLUSION_SOURCE": "quartiers-numeriques",
     # Number of reverse proxies in front of the portal (nginx: 1). 0 trusts no X-Forwarded-* header, so the
     # rate limits and the audit log see the proxy's address until this is set.
     "PROXY_FIX_HOPS": 0,

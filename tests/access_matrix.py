@@ -177,6 +177,9 @@ ROUTES: list[Route] = [
     Route("associations.delete_neighbourhood", "POST",
           lambda ctx: f"/associations/quartiers/{ctx['neighbourhood']}/supprimer",
           expect(FORBIDDEN, anonymous=LOGIN, coordinator=REDIRECT, admin=REDIRECT)),
+    # --- core: data·inclusion export (public, read-only JSON) ------------------------------------------
+    Route("data_inclusion.structures", "GET", "/api/v1/data-inclusion/structures?page=1&size=5", expect(OK)),
+    Route("data_inclusion.services", "GET", "/api/v1/data-inclusion/services?page=1&size=5", expect(OK)),
     # --- example (the out-of-tree test plugin) -------------------------------------------------------
     Route("example.index", "GET", "/example/", signed_in()),
     Route("example.index", "POST", "/example/", signed_in(OK), data=lambda ctx: {"title": ""}),

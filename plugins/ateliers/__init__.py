@@ -130,6 +130,13 @@ def report_figures(association_ids, start, end):
 
 
 @hookimpl
+def data_inclusion_services(association_ids):
+    from .data_inclusion import services
+
+    return services(association_ids)
+
+
+@hookimpl
 def demo_data(demo):
     from .demo import seed
 
