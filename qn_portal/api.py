@@ -44,6 +44,7 @@ from .notifications.services import notify
 from .pagination import paginate
 from .permissions import can, public, require, requires
 from .search import index_document, unindex_document
+from .security import cookieless
 from .storage import StoredFile, UploadRefused, delete_file, save_upload
 from .text import neutralise_csv_cell, render_markdown
 
@@ -110,6 +111,6 @@ __all__ = [
     "write_transaction",
     "describe_opening_hours", "opening_hours_problem", "save_association",
     "CheckboxesField", "ChoiceField", "WholeNumberField",
-    "InclusionService", "commune_code", "data_inclusion_contact", "data_inclusion_description",
+    "InclusionService", "commune_code", "cookieless", "data_inclusion_contact", "data_inclusion_description",
     "data_inclusion_name", "data_inclusion_place",
 ]

@@ -209,3 +209,10 @@ def test_candidates_stay_out_even_with_public_data(app, demo, client):
         statuses = dict(db.session.execute(select(Association.id, Association.status)).all())
     exported = {int(record["id"].removeprefix("qn-")) for record in get_all(client, "structures")}
     assert exported == {id_ for id_, status in statuses.items() if status != "candidate"}
+
+
+def test_no_cookie_even_for_a_visitor_who_has_a_session(app, demo, client):
+    with client.session_transaction() as session:
+        session["locale"] = "en"
+    for kind in ("structures", "services"):
+        assert "Set-Cookie" not in client.get(f"{API}/{kind}").headers

@@ -400,7 +400,8 @@ def count_queries(app, client, path: str) -> int:
 LIST_PAGES = ["/associations/", "/admin/personnes", "/tableau-de-bord", "/recherche?q=atelier", "/example/",
               "/associations/{slug_a}", "/admin/journal",
               "/notifications", "/compte/notifications",
-              "/associations/?commune=Cenon&cohort=2022", "/associations/quartiers/", "/associations/{slug_a}/membres"]
+              "/associations/?commune=Cenon&cohort=2022", "/associations/quartiers/", "/associations/{slug_a}/membres",
+              "/api/v1/data-inclusion/structures", "/api/v1/data-inclusion/services"]
 
 
 def all_list_pages(ctx) -> list[str]:

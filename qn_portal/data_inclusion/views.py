@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
 
 from ..extensions import limiter
+from ..security import cookieless
 from . import export
 
 bp = Blueprint("data_inclusion", __name__, url_prefix="/api/v1/data-inclusion")
@@ -74,6 +75,7 @@ def page_of(items: list[dict]):
 
 @bp.route("/structures")
 @limiter.limit(_limit)
+@cookieless
 def structures():
     """The exported associations, as data·inclusion ``Structure`` records."""
     return page_of(export.structures())
@@ -81,6 +83,7 @@ def structures():
 
 @bp.route("/services")
 @limiter.limit(_limit)
+@cookieless
 def services():
     """The exported public offers (workshops…), as data·inclusion ``Service`` records."""
     return page_of(export.services())
