@@ -168,9 +168,17 @@ def test_a_plugin_cannot_export_another_association(app, demo, monkeypatch):
     fake = [("ateliers", [InclusionService(h, "1", {"nom": "Atelier de H"}),
                           InclusionService(a, "2", {"nom": "Atelier de A", "id": "forged", "source": "forged"}),
                           {"nom": "not a service"}])]
-    monkeypatch.setattr(host, "call_each", lambda hook, **kwargs: fake)
+    calls = []
+
+    def call_each(hook, **kwargs):
+        calls.append((hook, kwargs))
+        return fake
+
+    monkeypatch.setattr(host, "call_each", call_each)
     with app.test_request_context():
         records = export.services()
+    assert calls == [("data_inclusion_services", {"association_ids": sorted(
+        id_ for key, id_ in demo["associations"].items() if key != "h")})]
     assert [record["id"] for record in records] == ["qn-ateliers-2"]
     assert records[0]["source"] == "quartiers-numeriques" and records[0]["structure_id"] == f"qn-{a}"
 
@@ -216,3 +224,15 @@ def test_no_cookie_even_for_a_visitor_who_has_a_session(app, demo, client):
         session["locale"] = "en"
     for kind in ("structures", "services"):
         assert "Set-Cookie" not in client.get(f"{API}/{kind}").headers
+
+
+@pytest.mark.parametrize("config_overrides", [{"PLUGIN_ERRORS": "isolate"}])
+def test_a_failing_plugin_loses_its_services_not_the_export(app, demo, client, monkeypatch):
+    import plugins.ateliers.data_inclusion as workshops
+
+    def broken(association_ids):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(workshops, "services", broken)
+    assert get_all(client, "services") == []
+    assert len(get_all(client, "structures")) == 7
