@@ -33,7 +33,7 @@ def add_workshop(app, association_id: int, title: str, *, public=True, free=True
                  days_ahead: int | None = 3, cancelled=False) -> int:
     """A workshop with one session ``days_ahead`` days from today (in the past when negative)."""
     with app.app_context():
-        room = Room(association_id=association_id, name=f"Salle {title}", capacity=8)
+        room = Room(association_id=association_id, name=f"Salle {title[:50]}", capacity=8)
         workshop = Workshop(association_id=association_id, title=title, themes=themes, level="debutant",
                             audience=audience, public=public, free=free, room=room)
         db.session.add_all([room, workshop])
