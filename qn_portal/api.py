@@ -13,7 +13,7 @@ from .accounts.models import User
 from .associations.hours import describe_opening_hours, opening_hours_problem
 from .associations.models import Association, Membership, Neighbourhood
 from .associations.services import current_association, save_association
-from .associations.territory import COMMUNES
+from .associations.territory import COMMUNES, commune_code
 from .audit.service import audit, audit_export
 from .contributions import (
     ApiCollection,
@@ -21,6 +21,7 @@ from .contributions import (
     DemoContext,
     Event,
     Figure,
+    InclusionService,
     NavItem,
     NotificationKind,
     Panel,
@@ -29,6 +30,12 @@ from .contributions import (
     Widget,
 )
 from .csv_export import count_rows, csv_cell, csv_response, stream_batches, stream_rows, stream_scalars
+from .data_inclusion.export import (
+    data_inclusion_contact,
+    data_inclusion_description,
+    data_inclusion_name,
+    data_inclusion_place,
+)
 from .database import lock_for_update, write_transaction
 from .dbtypes import UTCDateTime, utcnow
 from .events import emit
@@ -40,6 +47,7 @@ from .notifications.services import notify
 from .pagination import paginate
 from .permissions import can, public, require, requires
 from .search import index_document, unindex_document
+from .security import cookieless
 from .storage import StoredFile, UploadRefused, delete_file, save_upload
 from .text import neutralise_csv_cell, render_markdown
 
@@ -123,4 +131,6 @@ __all__ = [
     "describe_opening_hours", "opening_hours_problem", "save_association",
     "CheckboxesField", "ChoiceField", "WholeNumberField",
     "count_rows", "csv_cell", "csv_response", "stream_batches", "stream_rows", "stream_scalars",
+    "InclusionService", "commune_code", "cookieless", "data_inclusion_contact", "data_inclusion_description",
+    "data_inclusion_name", "data_inclusion_place",
 ]

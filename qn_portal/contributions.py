@@ -175,3 +175,18 @@ class ApiCollection:
     filters: tuple[ApiFilter, ...] = ()
     scope: str = ""
     description: str = ""
+
+
+@dataclass(frozen=True)
+class InclusionService:
+    """One offer of an association in data·inclusion's ``Service`` shape (what ``data_inclusion_services`` returns).
+
+    ``key`` is unique within the plugin and stable (``"12"`` for workshop 12): the exported id is
+    ``qn-<plugin>-<key>``. ``fields`` holds the schema's other fields by their schema names (``nom``,
+    ``description``, ``type``, ``thematiques``, ``publics``…), as plain JSON values; ``None`` and empty values
+    are left out. The core adds ``source``, ``id`` and ``structure_id``.
+    """
+
+    association_id: int
+    key: str
+    fields: dict[str, Any] = field(default_factory=dict)

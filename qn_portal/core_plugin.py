@@ -18,12 +18,13 @@ def blueprints():
     from .accounts.views import bp as auth
     from .admin.views import bp as admin
     from .associations.views import bp as associations
+    from .data_inclusion.views import bp as data_inclusion
     from .notifications.views import bp as notifications
     from .public_api.token_views import bp as api_tokens
     from .public_api.views import bp as public_api
     from .views import bp as main
 
-    return [main, auth, admin, associations, notifications, public_api, api_tokens]
+    return [main, auth, admin, associations, notifications, public_api, api_tokens, data_inclusion]
 
 
 @hookimpl
@@ -120,9 +121,10 @@ def jinja_filters():
 @hookimpl
 def cli_commands():
     from .cli_commands import CORE_COMMANDS
+    from .data_inclusion.cli import data_inclusion_group
     from .notifications.cli import notifications_group
 
-    return [*CORE_COMMANDS, notifications_group]
+    return [*CORE_COMMANDS, notifications_group, data_inclusion_group]
 
 
 @hookimpl

@@ -168,6 +168,20 @@ def api_collections():
     """
 
 
+@hookspec
+def data_inclusion_services(association_ids):
+    """Return the public offers of these associations for the data·inclusion export (a list of ``InclusionService``).
+
+    Request, when the export runs (``/api/v1/data-inclusion/services``, ``qn-portal data-inclusion export``).
+    ``association_ids`` lists the associations whose ``Structure`` is exported (the public ones); return
+    services of these only, and only what anonymous visitors may already see (public workshops, never a
+    person's data). Each record must validate against ``data_inclusion.schema.v1.Service``, warnings included:
+    use the schema's own codes (``type``, ``thematiques``, ``publics``, ``frais``, ``modes_accueil``…); the
+    place and contact of an association, as far as they are public, come from
+    ``qn_portal.api.data_inclusion_place`` and ``data_inclusion_contact``.
+    """
+
+
 # --- Event hooks -------------------------------------------------------------------------------------
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import Flask, request
+from flask.sessions import SecureCookieSessionInterface
 from flask_login import current_user
 
 CSP = (
@@ -13,8 +14,30 @@ CSP = (
 )
 
 
+def cookieless(view):
+    """Mark a view whose responses never set a cookie, whatever happened to the session while it ran.
+
+    For public resources that other sites fetch or embed (a widget, an open-data feed): a session that
+    Flask-Login marked, or a permanent session refreshed on each request, would otherwise send Set-Cookie.
+    """
+    view._qn_cookieless = True
+    return view
+
+
+class CookielessAwareSessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, except that the response of a ``cookieless`` view saves nothing."""
+
+    def save_session(self, app, session, response):
+        view = app.view_functions.get(request.endpoint) if request.endpoint else None
+        if getattr(view, "_qn_cookieless", False):
+            return
+        super().save_session(app, session, response)
+
+
 def configure_security_headers(app: Flask) -> None:
     from .audit.service import install as install_audit
+
+    app.session_interface = CookielessAwareSessionInterface()
 
     # Registered first, so that it runs after the handlers below (Flask runs after_request handlers in
     # reverse): the audit entries are written once the response is complete.

@@ -49,6 +49,8 @@ DEFAULTS = {
     # The public API (/api/v1): per token, and per address for calls without a token (or with a bad one).
     "RATELIMIT_API_TOKEN": "120 per minute; 10000 per day",
     "RATELIMIT_API_ANONYMOUS": "60 per minute; 2000 per day",
+    # Per address, on the public data·inclusion endpoints (a harvester needs a few pages a day, not thousands).
+    "RATELIMIT_DATA_INCLUSION": "60 per minute; 2000 per day",
     "MAIL_BACKEND": "console",  # console, smtp or memory (tests)
     "MAIL_SERVER": "localhost",
     "MAIL_PORT": 25,
@@ -73,6 +75,8 @@ DEFAULTS = {
     # "isolate": a plugin raising in a request or event hook is logged and skipped; "raise" for tests.
     "PLUGIN_ERRORS": "isolate",
     "PER_PAGE": 20,
+    # The producer's identifier in every data·inclusion record ("source"): agree on it with data·inclusion.
+    "DATA_INCLUSION_SOURCE": "quartiers-numeriques",
     # Number of reverse proxies in front of the portal (nginx: 1). 0 trusts no X-Forwarded-* header, so the
     # rate limits and the audit log see the proxy's address until this is set.
     "PROXY_FIX_HOPS": 0,

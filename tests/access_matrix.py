@@ -196,6 +196,9 @@ ROUTES: list[Route] = [
     Route("public_api.resource", "GET", "/api/v1/nexiste-pas", expect(NOT_FOUND)),
     Route("api_tokens.create", "POST", "/compte/jetons-api", signed_in(OK), data=lambda ctx: {"api-name": ""}),
     Route("api_tokens.revoke", "POST", "/compte/jetons-api/999999/revoquer", signed_in(NOT_FOUND)),
+    # --- core: data·inclusion export (public, read-only JSON) ------------------------------------------
+    Route("data_inclusion.structures", "GET", "/api/v1/data-inclusion/structures?page=1&size=5", expect(OK)),
+    Route("data_inclusion.services", "GET", "/api/v1/data-inclusion/services?page=1&size=5", expect(OK)),
     # --- example (the out-of-tree test plugin) -------------------------------------------------------
     Route("example.index", "GET", "/example/", signed_in()),
     Route("example.index", "POST", "/example/", signed_in(OK), data=lambda ctx: {"title": ""}),

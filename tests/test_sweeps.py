@@ -413,7 +413,8 @@ LIST_PAGES = ["/associations/", "/admin/personnes", "/tableau-de-bord", "/recher
               "/api/v1/associations", "/api/v1/openapi.json",
               # The CSV exports: every row of the list, streamed in batches, still no query per row.
               "/admin/personnes/export.csv", "/admin/journal/export.csv", "/associations/export.csv",
-              "/associations/quartiers/export.csv", "/associations/{slug_a}/membres/export.csv"]
+              "/associations/quartiers/export.csv", "/associations/{slug_a}/membres/export.csv",
+              "/api/v1/data-inclusion/structures", "/api/v1/data-inclusion/services"]
 
 
 def all_list_pages(ctx) -> list[str]:

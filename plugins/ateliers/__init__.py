@@ -46,6 +46,8 @@ def permissions():
         Permission("ateliers.residents", _l("Inscrire des personnes et tenir les présences"),
                    roles={"manager", "mediator"}),
         Permission("ateliers.refer", _l("Orienter une personne vers un atelier"), roles={"partner"}),
+        Permission("ateliers.embed", _l("Mettre les ateliers de son association sur son propre site"),
+                   roles={"coordinator", "manager"}),
         Permission("ateliers.view_figures", _l("Voir les chiffres d'activité des ateliers"),
                    roles={"coordinator", "manager", "mediator"}),
     ]
@@ -127,6 +129,13 @@ def report_figures(association_ids, start, end):
     from .contrib import report
 
     return report(association_ids, start, end)
+
+
+@hookimpl
+def data_inclusion_services(association_ids):
+    from .data_inclusion import services
+
+    return services(association_ids)
 
 
 @hookimpl

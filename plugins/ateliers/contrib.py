@@ -40,7 +40,7 @@ def panel_context(association, user) -> dict:
     sessions = _upcoming(condition)
     taken = services.seats_taken(s.id for s in sessions)
     return {"sessions": [(s, s.capacity - taken.get(s.id, 0)) for s in sessions], "local": services.local,
-            "association": association}
+            "association": association, "can_embed": can(user, "ateliers.embed", association)}
 
 
 def handle_event(event) -> None:

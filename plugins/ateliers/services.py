@@ -69,6 +69,13 @@ def local(moment: datetime) -> datetime:
     return moment.astimezone(PARIS)
 
 
+def french_moment(moment: datetime) -> str:
+    """"jeudi 3 décembre 2026 à 14 h 00": a moment in Paris time, in words, whatever the reader's language."""
+    from babel.dates import format_datetime
+
+    return format_datetime(local(moment), "EEEE d MMMM y 'à' H 'h' mm", locale="fr")
+
+
 def to_utc(day: date, at: time) -> datetime:
     """The UTC moment of a local Paris wall-clock time (the offset of that very day: DST-correct)."""
     return datetime.combine(day, at, tzinfo=PARIS).astimezone(UTC)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, url_for
+from flask_babel import force_locale
 from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
@@ -17,6 +18,7 @@ from qn_portal.api import (
     audit,
     audit_export,
     can,
+    cookieless,
     count_rows,
     csv_response,
     db,
@@ -223,6 +225,8 @@ def workshops_csv():
 def workshops():
     page = paginate(workshops_statement())
     return render_template("ateliers/workshops.html", page=page, can_create=can(current_user, "ateliers.manage"),
+                           embeddable=[m.association for m in current_user.memberships
+                                       if can(current_user, "ateliers.embed", m.association)],
                            **helpers())
 
 
@@ -771,6 +775,52 @@ def association_ics(slug: str):
     association = public_association(slug)
     statement = public_sessions().where(Session.association_id == association.id)
     return ics_response(build_calendar(feed_sessions(statement), association.name), f"ateliers-{association.slug}")
+
+
+# --- the widget an association puts on its own website ------------------------------------------------
+
+WIDGET_SIZE = 10  # at most the public page's first page, so that each link's anchor is found there
+WIDGET_CACHE_SECONDS = 900
+
+
+def widget_sessions(association: Association) -> list[Session]:
+    """The association's next public sessions, in the public page's order."""
+    statement = (public_sessions().options(joinedload(Session.workshop))
+                 .where(Session.association_id == association.id, Session.starts_at >= utcnow(),
+                        Session.status == SCHEDULED).order_by(Session.starts_at, Session.id)
+                 .limit(min(WIDGET_SIZE, current_app.config["PER_PAGE"])))
+    return list(db.session.scalars(statement).unique())
+
+
+def render_widget(association: Association) -> str:
+    """The fragment of HTML (no script, no style, absolute links) listing the association's next sessions."""
+    with force_locale("fr"):  # the association's site is French, whoever asks
+        return render_template("ateliers/widget_fragment.html", association=association,
+                               sessions=widget_sessions(association), when=services.french_moment,
+                               page_url=url_for("ateliers.association_page", slug=association.slug, _external=True))
+
+
+@bp.route("/a/<slug>/widget.html")
+@public
+@cookieless
+def association_widget(slug: str):
+    """The fragment for a server-side include: public data only, cacheable, readable from any site, no cookie
+    (``cookieless``: even a visitor's own session is left as it came). No frame: ``X-Frame-Options`` stays."""
+    association = public_association(slug)
+    return Response(render_widget(association), mimetype="text/html",
+                    headers={"Cache-Control": f"public, max-age={WIDGET_CACHE_SECONDS}",
+                             "Access-Control-Allow-Origin": "*"})
+
+
+@bp.route("/a/<slug>/integrer")
+def embed(slug: str):
+    """"Mettre vos ateliers sur votre site": the snippets to copy, for the association's managers."""
+    association = public_association(slug)
+    require("ateliers.embed", association)
+    return render_template("ateliers/embed.html", association=association, snippet=render_widget(association),
+                           widget_url=url_for("ateliers.association_widget", slug=association.slug, _external=True),
+                           page_url=url_for("ateliers.association_page", slug=association.slug, _external=True),
+                           ics_url=url_for("ateliers.association_ics", slug=association.slug, _external=True))
 
 
 @bp.route("/prive/<token>.ics")

@@ -16,6 +16,19 @@ COMMUNES = (
     "Talence", "Villenave-d'Ornon",
 )
 
+# INSEE's code officiel géographique of each commune (what data·inclusion's code_insee and zone_eligibilite hold),
+# and the SIREN of Bordeaux Métropole, the EPCI that the 28 communes form.
+COMMUNE_CODES = {
+    "Ambarès-et-Lagrave": "33003", "Ambès": "33004", "Artigues-près-Bordeaux": "33013", "Bassens": "33032",
+    "Bègles": "33039", "Blanquefort": "33056", "Bordeaux": "33063", "Bouliac": "33065", "Le Bouscat": "33069",
+    "Bruges": "33075", "Carbon-Blanc": "33096", "Cenon": "33119", "Eysines": "33162", "Floirac": "33167",
+    "Gradignan": "33192", "Le Haillan": "33200", "Lormont": "33249", "Martignas-sur-Jalle": "33273",
+    "Mérignac": "33281", "Parempuyre": "33312", "Pessac": "33318", "Saint-Aubin-de-Médoc": "33376",
+    "Saint-Louis-de-Montferrand": "33434", "Saint-Médard-en-Jalles": "33449", "Saint-Vincent-de-Paul": "33487",
+    "Le Taillan-Médoc": "33519", "Talence": "33522", "Villenave-d'Ornon": "33550",
+}
+METROPOLE_SIREN = "243300316"
+
 QPV = "qpv"
 VEILLE = "veille"
 NEIGHBOURHOOD_KINDS = (QPV, VEILLE)
@@ -43,3 +56,9 @@ def canonical_commune(value: str | None) -> str | None:
         if commune.casefold() == wanted:
             return commune
     return None
+
+
+def commune_code(value: str | None) -> str | None:
+    """The INSEE code of a commune of the métropole typed in any case, or ``None`` if it is not one of them."""
+    commune = canonical_commune(value)
+    return COMMUNE_CODES.get(commune) if commune else None

@@ -54,6 +54,19 @@ def test_public_page_is_accessible_signed_out(browser, live_server):
     context.close()
 
 
+def test_widget_snippets_page_is_accessible_on_a_phone(browser, live_server):
+    context = browser.new_context(viewport={"width": 360, "height": 740}, locale="fr-FR")
+    page = context.new_page()
+    sign_in(page, live_server.url, "direction.a")
+    path = "/ateliers/a/grand-parc-connecte/integrer"
+    response = page.goto(live_server.url + path)
+    assert response.status == 200
+    assert page.locator("textarea[readonly]").count() == 4
+    assert_accessible(page, path, "direction.a")
+    assert_no_horizontal_scroll(page, path)
+    context.close()
+
+
 def test_sessions_form_errors_without_javascript_on_a_phone(browser, live_server):
     context = browser.new_context(viewport={"width": 360, "height": 640}, java_script_enabled=False, locale="fr-FR")
     page = context.new_page()

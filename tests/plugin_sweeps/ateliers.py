@@ -65,6 +65,9 @@ ROUTES = [
     Route("ateliers.agenda_ics", "GET", "/ateliers/agenda.ics", EVERYONE),
     Route("ateliers.association_page", "GET", lambda ctx: f"/ateliers/a/{ctx['slugs']['a']}", EVERYONE),
     Route("ateliers.association_ics", "GET", lambda ctx: f"/ateliers/a/{ctx['slugs']['a']}/agenda.ics", EVERYONE),
+    Route("ateliers.association_widget", "GET", lambda ctx: f"/ateliers/a/{ctx['slugs']['a']}/widget.html", EVERYONE),
+    Route("ateliers.embed", "GET", lambda ctx: f"/ateliers/a/{ctx['slugs']['a']}/integrer",
+          expect(FORBIDDEN, anonymous=LOGIN, manager=OK, coordinator=OK, admin=OK)),
     Route("ateliers.private_ics", "GET", "/ateliers/prive/pas-un-jeton.ics", expect(NOT_FOUND)),
     Route("ateliers.subscription", "GET", "/ateliers/abonnement", signed_in()),
     Route("ateliers.subscription", "POST", "/ateliers/abonnement", signed_in(OK),
@@ -102,6 +105,7 @@ CROSS_ASSOCIATION = [
      lambda ctx: {"present": []}),
     ("B's referral answered", "POST", lambda ctx: f"/ateliers/orientations/{_s(ctx, 'referral_b')}/repondre",
      lambda ctx: {"decision": "accept"}),
+    ("B's widget snippets", "GET", lambda ctx: f"/ateliers/a/{ctx['slugs']['b']}/integrer"),
     ("B's figures", "GET", lambda ctx: f"/ateliers/chiffres?association={ctx['associations']['b']}"),
 ]
 
@@ -121,6 +125,7 @@ LIST_PAGES = [
     "/ateliers/orientations", "/ateliers/chiffres", "/ateliers/agenda.ics",
     lambda ctx: f"/ateliers/a/{ctx['slugs']['a']}", lambda ctx: f"/ateliers/seances/{ctx['ateliers']['session_a']}",
     lambda ctx: f"/ateliers/ateliers/{ctx['ateliers']['workshop_a']}",
+    lambda ctx: f"/ateliers/a/{ctx['slugs']['a']}/widget.html", lambda ctx: f"/ateliers/a/{ctx['slugs']['a']}/integrer",
 ]
 
 
@@ -215,7 +220,8 @@ def store_payload(client, token, payload, ctx):
         "language": payload[:60], "accessibility": payload[:500], "public": "y", "resources": line})
     assert not line or response.status_code == 302, f"the workshop with a linked resource was refused: {line!r}"
     pages = ["/ateliers/ateliers", "/ateliers/salles", "/ateliers/", "/ateliers/orientations",
-             f"/ateliers/a/{ctx['slugs']['a']}", "/tableau-de-bord"]
+             f"/ateliers/a/{ctx['slugs']['a']}", "/tableau-de-bord", f"/ateliers/a/{ctx['slugs']['a']}/widget.html",
+             f"/ateliers/a/{ctx['slugs']['a']}/integrer"]
     match = re.search(r"/ateliers/ateliers/(\d+)/seances", response.headers.get("Location", ""))
     if match:
         workshop_id = match.group(1)
