@@ -240,7 +240,8 @@ def test_headers_on_every_response(app, ctx):
         for route in [r for r in ROUTES if r.method == "GET"]:
             response = call(client, route, ctx, None)
             # The API never reads the session cookie: its answers are the same for everyone (public data).
-            personal = role != ANONYMOUS and route.endpoint != "static" and not route.endpoint.startswith("public_api.")
+            personal = role != ANONYMOUS and route.endpoint != "static" and not route.endpoint.startswith(
+                ("public_api.", "data_inclusion."))
             assert_security_headers(response, f"{route.endpoint} as {role}", personal)
         assert_security_headers(client.get("/nexiste-pas"), f"404 as {role}", role != ANONYMOUS)
         assert_security_headers(client.post("/langue"), f"CSRF 400 as {role}", role != ANONYMOUS)

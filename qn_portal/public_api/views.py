@@ -113,7 +113,11 @@ def api_headers(response):
         # A token's answer is its owner's: never in a shared cache, never handed to another site's script.
         response.headers["Cache-Control"] = "private, no-store"
     else:
-        response.headers["Cache-Control"] = "public, max-age=60" if response.status_code == 200 else "no-store"
+        if response.status_code != 200:
+            response.headers["Cache-Control"] = "no-store"
+        elif not response.headers.get("Cache-Control", "").startswith("public"):
+            # A view that chose its own public lifetime (the data·inclusion export) keeps it.
+            response.headers["Cache-Control"] = "public, max-age=60"
         # Public data, no cookie involved: any site may read it (Access-Control-Allow-Credentials is never sent,
         # and without Access-Control-Allow-Headers a browser will not send a token across sites).
         response.headers["Access-Control-Allow-Origin"] = "*"
