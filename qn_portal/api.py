@@ -17,6 +17,7 @@ from .associations.territory import COMMUNES
 from .audit.service import audit, audit_export
 from .contributions import (
     DemoContext,
+    DemoVolume,
     Event,
     Figure,
     NavItem,
@@ -28,6 +29,7 @@ from .contributions import (
 )
 from .database import lock_for_update, write_transaction
 from .dbtypes import UTCDateTime, utcnow
+from .demo_volume import bulk_insert, filler_text, filler_title, paragraph_html
 from .events import emit
 from .extensions import db
 from .form_fields import CheckboxesField, ChoiceField, WholeNumberField, choices
@@ -103,4 +105,5 @@ __all__ = [
     "write_transaction",
     "describe_opening_hours", "opening_hours_problem", "save_association",
     "CheckboxesField", "ChoiceField", "WholeNumberField",
+    "DemoVolume", "bulk_insert", "filler_text", "filler_title", "paragraph_html",
 ]
