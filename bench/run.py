@@ -130,6 +130,7 @@ def server(which: str, env: dict, workers: int, tmp: Path, recycle: bool = True)
         proc = subprocess.Popen(args, env=env, cwd=ROOT, stdout=output, stderr=subprocess.STDOUT)
         try:
             wait_ready(port, "/healthz" if which == "portal" else "/")
+            wait_workers_booted(proc.pid, workers)
             yield port, proc.pid
         finally:
             proc.terminate()
@@ -154,14 +155,41 @@ def wait_ready(port: int, path: str, seconds: float = 60) -> None:
     raise RuntimeError(f"server on port {port} not ready")
 
 
+def _children(master_pid: int) -> list[str]:
+    try:
+        return Path(f"/proc/{master_pid}/task/{master_pid}/children").read_text().split()
+    except OSError:
+        return []
+
+
+def _cpu_ticks(pids: list[str]) -> int:
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime + stime
+    return total
+
+
+def wait_workers_booted(master_pid: int, workers: int, seconds: float = 90) -> None:
+    """Wait until every worker exists and they have stopped using CPU (each builds its app when it boots):
+    the first worker answers long before the others are ready, and a booting worker slows the measure."""
+    deadline, last = time.time() + seconds, -1
+    while time.time() < deadline:
+        pids = _children(master_pid)
+        ticks = _cpu_ticks(pids)
+        if len(pids) >= workers and ticks == last:
+            return
+        last = ticks
+        time.sleep(1)
+
+
 def worker_rss_mb(master_pid: int) -> list[float]:
     """Resident memory of each gunicorn worker (the master's children), in MB."""
     sizes = []
-    try:
-        children = Path(f"/proc/{master_pid}/task/{master_pid}/children").read_text().split()
-    except OSError:
-        return sizes
-    for pid in children:
+    for pid in _children(master_pid):
         try:
             status = Path(f"/proc/{pid}/status").read_text()
         except OSError:
@@ -354,7 +382,8 @@ def check_goals(results: dict) -> list[dict]:
              row["p95_ms"] <= GOALS["search_p95_ms"])
     if "postgres" in results:
         worst = max(results["postgres"]["d2"]["searches"], key=lambda r: r["max_ms"])
-        goal("every search D2 (PostgreSQL)", f"slowest {worst['max_ms']} ms ({worst['q']!r}, {worst['who']})",
+        goal(f"every search D2 (D1 search index x {results['settings']['d2_factor']}, PostgreSQL)",
+             f"slowest {worst['max_ms']} ms ({worst['q']!r}, {worst['who']})",
              f"<= {GOALS['d2_search_ms']} ms", worst["max_ms"] <= GOALS["d2_search_ms"])
     for name in ("write-registration", "write-resource"):
         figures = summary.get(name, {"p95_ms": float("nan"), "count": 0})
@@ -418,6 +447,7 @@ def main() -> None:
     parser.add_argument("--think-ms", type=float, default=500, help="mean think time of a soak user")
     parser.add_argument("--d2-factor", type=int, default=100)
     parser.add_argument("--skip-pg", action="store_true")
+    parser.add_argument("--only-pg", action="store_true", help="only PostgreSQL: D1, concurrency and D2 (make bench-d2)")
     parser.add_argument("--out", default=str(ROOT / "bench" / "results"))
     args = parser.parse_args()
     from qn_portal.serving import default_workers
@@ -427,6 +457,16 @@ def main() -> None:
                                                          "soak_seconds": args.soak, "think_ms": args.think_ms,
                                                          "d2_factor": args.d2_factor}}
     tmp = Path(tempfile.mkdtemp(prefix="qn-bench-"))
+    if args.only_pg:
+        try:
+            results["postgres"] = postgres_part(tmp, args.d2_factor)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+        results["total_s"] = round(time.time() - STARTED, 1)
+        Path(args.out).mkdir(parents=True, exist_ok=True)
+        (Path(args.out) / f"d2-x{args.d2_factor}.json").write_text(json.dumps(results, indent=1, ensure_ascii=False))
+        print(json.dumps(results["postgres"], indent=1, ensure_ascii=False))
+        return
     try:
         env = portal_env(f"sqlite:///{tmp / 'bench.db'}", tmp)
         results["startup"] = startup_time(env)
