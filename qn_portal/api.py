@@ -19,6 +19,7 @@ from .contributions import (
     ApiCollection,
     ApiFilter,
     DemoContext,
+    DemoVolume,
     Event,
     Figure,
     InclusionService,
@@ -38,6 +39,7 @@ from .data_inclusion.export import (
 )
 from .database import lock_for_update, write_transaction
 from .dbtypes import UTCDateTime, utcnow
+from .demo_volume import bulk_insert, filler_text, filler_title, paragraph_html
 from .events import emit
 from .extensions import db
 from .form_fields import CheckboxesField, ChoiceField, WholeNumberField, choices
@@ -133,4 +135,5 @@ __all__ = [
     "count_rows", "csv_cell", "csv_response", "stream_batches", "stream_rows", "stream_scalars",
     "InclusionService", "commune_code", "cookieless", "data_inclusion_contact", "data_inclusion_description",
     "data_inclusion_name", "data_inclusion_place",
+    "DemoVolume", "bulk_insert", "filler_text", "filler_title", "paragraph_html",
 ]

@@ -114,18 +114,25 @@ def create_admin(email, name, password):
 
 
 @click.command("seed-demo")
+@click.option("--volume", type=click.Choice(["d1", "tiny"]), default=None,
+              help="Also generate bulk data at this volume, for the benchmark (bench/): d1 is 10⁴ resources…")
 @with_appcontext
-def seed_demo_command():
+def seed_demo_command(volume):
     """Add the demo associations, accounts and every plugin's demo data, once."""
+    from .contributions import DEMO_VOLUMES
     from .demo import DEMO_USERS, seed_demo
 
-    demo = seed_demo(log=click.echo)
+    demo = seed_demo(log=click.echo, volume=DEMO_VOLUMES[volume] if volume else None)
     if demo is None:
         click.echo("Demo data already present: nothing to do.")
         return
     from .search import reindex
 
     click.echo(f"{reindex()} documents indexed for search.")  # every plugin's demo data, found at once
+    if volume:
+        from .demo_volume import analyze
+
+        analyze()
     click.echo("Demo accounts (password below, shown once):")
     for email, _name, role, association, association_role in DEMO_USERS.values():
         detail = f"{association_role} of {association.upper()}" if association else role

@@ -112,14 +112,61 @@ class Figure:
     association_id: int | None = None
 
 
+@dataclass(frozen=True)
+class DemoVolume:
+    """How many rows ``qn-portal seed-demo --volume`` generates in bulk, on top of the ordinary demo.
+
+    Totals, demo rows included: ``associations`` and ``users`` (the core), ``resources`` (ressources),
+    ``veille_posts`` (veille), ``workshops`` and ``registrations`` (ateliers), ``opportunities``
+    (cofinancements), ``threads`` (echanges). A plugin generates only its own share.
+    """
+
+    name: str
+    associations: int
+    users: int
+    resources: int
+    veille_posts: int
+    workshops: int
+    registrations: int
+    opportunities: int
+    threads: int
+
+    def scaled(self, factor: int, name: str) -> DemoVolume:
+        """The same volume with every count but ``associations`` multiplied by ``factor``."""
+        return DemoVolume(name, self.associations, self.users * factor, self.resources * factor,
+                          self.veille_posts * factor, self.workshops * factor, self.registrations * factor,
+                          self.opportunities * factor, self.threads * factor)
+
+
+# D1, the benchmark's data set (issue 11): a year or two of a large programme. D2 (D1 x 100) is made from it in
+# SQL by bench/ on PostgreSQL, Python generation being too slow for it.
+DEMO_VOLUMES = {
+    "d1": DemoVolume("d1", associations=50, users=500, resources=10_000, veille_posts=10_000, workshops=1_000,
+                     registrations=20_000, opportunities=500, threads=5_000),
+    # Small enough for a test, large enough to go through every generator's paths.
+    "tiny": DemoVolume("tiny", associations=12, users=40, resources=60, veille_posts=40, workshops=10,
+                       registrations=200, opportunities=15, threads=20),
+}
+
+
 @dataclass
 class DemoContext:
-    """What ``demo_data`` implementations receive: the demo people and associations, by key."""
+    """What ``demo_data`` implementations receive: the demo people and associations, by key.
+
+    ``volume`` is ``None`` for the ordinary demo. With a ``DemoVolume`` (``seed-demo --volume d1``), each
+    plugin also generates its share of bulk rows, spread over ``association_ids`` and ``user_ids`` (every
+    association and account, demo and generated, filled by the core first), with ``random`` (seeded, so that
+    two runs make the same data) and the helpers ``bulk_insert`` and ``filler_text`` of the facade.
+    """
 
     users: dict[str, Any] = field(default_factory=dict)
     associations: dict[str, Any] = field(default_factory=dict)
     password: str = ""
     log: Callable[[str], None] = print
+    volume: DemoVolume | None = None
+    association_ids: list[int] = field(default_factory=list)
+    user_ids: list[int] = field(default_factory=list)
+    random: Any = None
 
 
 @dataclass(frozen=True)

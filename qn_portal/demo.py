@@ -10,8 +10,9 @@ from sqlalchemy import func, select
 from .accounts.models import ADMIN, COORDINATOR, MEMBER, PARTNER, User
 from .accounts.passwords import hash_password
 from .associations.models import MANAGER, MEDIATOR, Association, Membership
-from .contributions import DemoContext
+from .contributions import DemoContext, DemoVolume
 from .dbtypes import utcnow
+from .demo_volume import demo_random, seed_core_volume
 from .extensions import db
 from .plugins import get_host
 
@@ -83,12 +84,15 @@ def already_seeded() -> bool:
     return bool(db.session.scalar(select(func.count()).select_from(User).where(User.email == DEMO_USERS["admin"][0])))
 
 
-def seed_demo(log=print) -> DemoContext | None:
-    """Seed the core's and every plugin's demo data, once; return the context, or ``None`` if already done."""
+def seed_demo(log=print, volume: DemoVolume | None = None) -> DemoContext | None:
+    """Seed the core's and every plugin's demo data, once; return the context, or ``None`` if already done.
+
+    With a ``volume`` (benchmark data, see ``demo_volume``), every plugin also generates its share in bulk.
+    """
     if already_seeded():
         return None
     password = os.environ.get("QN_DEMO_PASSWORD") or secrets.token_urlsafe(12)
-    demo = DemoContext(password=password, log=log)
+    demo = DemoContext(password=password, log=log, volume=volume, random=demo_random() if volume else None)
     host = get_host()
     for name, info in host.plugins.items():
         if info.loaded and (info.core or host.is_enabled(name)):
@@ -120,3 +124,5 @@ def seed_core(demo: DemoContext) -> None:
         demo.users[key] = user
     # Someone in two associations, to show the switch in the header: B's director also leads the candidate H.
     db.session.add(Membership(user=demo.users["direction.b"], association=demo.associations["h"], role=MANAGER))
+    if demo.volume:
+        seed_core_volume(demo)

@@ -93,6 +93,11 @@ def demo_data(demo):
     ``"direction.a"``, ``"mediation.a"``, ``"direction.b"``, ``"mediation.b"``, ``"partenaire"`` to users,
     ``demo.associations`` maps ``"a"`` and ``"b"`` to associations. Add rows to ``db.session``; the host
     commits once every plugin has run.
+
+    ``demo.volume`` is ``None`` for the ordinary demo. For the benchmark (``seed-demo --volume d1``) it is a
+    ``DemoVolume`` whose totals the plugin fills for its own tables, after its ordinary demo rows: in bulk
+    (``bulk_insert``, ``filler_text`` of the facade), spread over ``demo.association_ids`` and
+    ``demo.user_ids``, with ``demo.random``. No need to index them: ``seed-demo`` reindexes at the end.
     """
 
 

@@ -546,3 +546,27 @@ def test_the_migration_indexes_entries_written_before_it(migrated, tmp_path):
             assert not ({"search_fts", "search_fts_data"} & set(inspect(db.engine).get_table_names()))
             assert "search_vector" not in {c["name"] for c in inspect(db.engine).get_columns("search_entry")}
             db.engine.dispose()
+
+
+# --- the cap on counting and ranking -----------------------------------------------------------------------
+
+
+def test_past_the_cap_the_most_recent_matches_are_counted_and_ranked(app, member_a, monkeypatch):
+    monkeypatch.setattr("qn_portal.search.query.RANKING_CAP", 3)
+    for number in range(5):
+        put(app, f"n:{number}", f"Atelier numéro {number}", "Tablette et numérique")
+    put(app, "title-hit", "Tablette", "Un atelier")  # the best match, and the most recently indexed
+    page = page_of(member_a, "tablette")
+    assert "Plus de 3 résultats" in page
+    found = titles(member_a, "tablette")
+    assert found[0] == "Tablette"  # still ranked: the title hit first among the candidates
+    assert sorted(found[1:]) == ["Atelier numéro 3", "Atelier numéro 4"]  # the two next most recent only
+
+
+def test_under_the_cap_every_match_is_counted(app, member_a, monkeypatch):
+    monkeypatch.setattr("qn_portal.search.query.RANKING_CAP", 3)
+    for number in range(3):
+        put(app, f"n:{number}", f"Atelier numéro {number}", "Tablette")
+    page = page_of(member_a, "tablette")
+    assert "3 résultats pour" in page and "Plus de" not in page
+    assert len(titles(member_a, "tablette")) == 3

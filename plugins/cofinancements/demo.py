@@ -147,3 +147,31 @@ def seed(demo) -> None:
     db.session.flush()
     index_all(funders, opportunities)
     demo.log(f"cofinancements: {len(funders)} financeurs, {len(opportunities)} aides, un plan de financement pour A")
+    if demo.volume:
+        seed_volume(demo)
+
+
+def seed_volume(demo) -> None:
+    """Bulk opportunities up to ``demo.volume.opportunities`` (benchmark data), open or closed, over the funders."""
+    from sqlalchemy import func, select
+
+    from qn_portal.api import bulk_insert, filler_text, filler_title, paragraph_html
+
+    from .models import AID_TYPES, SCOPES, THEMES
+    from .services import fold
+
+    rng, today = demo.random, paris_today()
+    funders = list(db.session.execute(select(Funder.id, Funder.name)))
+    count = demo.volume.opportunities - db.session.scalar(select(func.count(Opportunity.id)))
+    rows = []
+    for _ in range(count):
+        funder_id, funder_name = rng.choice(funders)
+        title, description = filler_title(rng, 6), filler_text(rng, rng.randint(60, 140))
+        rows.append({"funder_id": funder_id, "title": title, "description": description,
+                     "description_html": paragraph_html(description), "aid_type": rng.choice(list(AID_TYPES)),
+                     "beneficiaries": "Associations", "scope": rng.choice(list(SCOPES)),
+                     "themes": pack(rng.sample(list(THEMES), 2)), "amount_max_cents": rng.randint(1, 50) * 100_000,
+                     "opens_on": today - timedelta(days=rng.randint(0, 400)),
+                     "deadline": today + timedelta(days=rng.randint(-300, 200)), "recurrence": "annuelle",
+                     "search_text": fold(" ".join([title, description, "Associations", funder_name]))})
+    demo.log(f"cofinancements: {len(bulk_insert(Opportunity, rows))} generated opportunities")

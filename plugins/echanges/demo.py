@@ -125,3 +125,35 @@ def seed(demo) -> None:
     for thread in threads.values():
         services.reindex(thread)
     demo.log(f"echanges: {len(categories)} catégories, {len(threads)} sujets")
+    if demo.volume:
+        seed_volume(demo)
+
+
+def seed_volume(demo) -> None:
+    """Bulk threads up to ``demo.volume.threads`` (benchmark data), each with its question and 0 to 4 replies."""
+    from sqlalchemy import func, select
+
+    from qn_portal.api import bulk_insert, filler_text, filler_title, paragraph_html
+
+    rng, now = demo.random, utcnow()
+    category_ids = list(db.session.scalars(select(EchangesCategory.id)))
+    count = demo.volume.threads - db.session.scalar(select(func.count(EchangesThread.id)))
+    threads, replies = [], []
+    for _ in range(count):
+        created = now - timedelta(minutes=rng.randint(60, 2 * 365 * 24 * 60))
+        answers = [created + timedelta(hours=rng.randint(1, 72)) for _ in range(rng.randint(0, 4))]
+        replies.append(sorted(answers))
+        threads.append({"category_id": rng.choice(category_ids), "title": filler_title(rng),
+                        "tags": ",".join(rng.sample(("seniors", "caf", "ameli", "smartphone", "emploi"), 2)),
+                        "author_id": rng.choice(demo.user_ids), "created_at": created,
+                        "last_activity_at": answers[-1] if answers else created, "reply_count": len(answers)})
+    thread_ids = bulk_insert(EchangesThread, threads)
+    posts = []
+    for thread_id, thread, answers in zip(thread_ids, threads, replies, strict=True):
+        for index, when in enumerate([thread["created_at"], *answers]):
+            body = filler_text(rng, rng.randint(20, 80))
+            posts.append({"thread_id": thread_id, "is_first": index == 0, "body": body,
+                          "body_html": paragraph_html(body), "created_at": when,
+                          "author_id": thread["author_id"] if index == 0 else rng.choice(demo.user_ids)})
+    bulk_insert(EchangesPost, posts)
+    demo.log(f"echanges: {len(thread_ids)} generated threads, {len(posts)} messages")

@@ -8,7 +8,7 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from flask import has_request_context, url_for
-from sqlalchemy import Integer, String, and_, cast, false, func, or_, select, true, union_all
+from sqlalchemy import Integer, and_, cast, false, func, or_, select, true, union_all
 
 from qn_portal.api import (
     SearchDocument,
@@ -359,15 +359,28 @@ def announce(post_id: int, mentioned: list[int], actor_id: int | None) -> dict[s
 
 
 def new_messages_count(user) -> int:
-    """Messages by others in the threads ``user`` follows, since they last marked them read."""
-    return db.session.scalar(
-        select(func.count(EchangesPost.id))
-        .join(EchangesFollow, and_(EchangesFollow.target_type == FOLLOW_THREAD,
-                                   EchangesFollow.target == cast(EchangesPost.thread_id, String)))
-        .join(EchangesThread, EchangesThread.id == EchangesPost.thread_id)
-        .where(EchangesFollow.user_id == user.id, EchangesPost.created_at > EchangesFollow.seen_at,
-               EchangesPost.author_id != user.id, EchangesPost.hidden.is_(False),
-               EchangesPost.deleted_at.is_(None), thread_clause(user))) or 0
+    """Messages by others in the threads ``user`` follows, since they last marked them read.
+
+    Shown in the navigation, so on every page: the followed threads are read first, then only their messages
+    are counted, each thread from its own ``seen_at`` through the (thread, date) index. (Joining the follows
+    on ``CAST(thread_id AS TEXT)`` read every message of the forum: 9 ms a page with 15 000 messages.)
+    """
+    follows = db.session.execute(select(EchangesFollow.target, EchangesFollow.seen_at).where(
+        EchangesFollow.user_id == user.id, EchangesFollow.target_type == FOLLOW_THREAD)).all()
+    since = [(int(target), seen_at) for target, seen_at in follows if target.isdigit()]
+    total = 0
+    for start in range(0, len(since), NEW_MESSAGES_CHUNK):
+        threads = [and_(EchangesPost.thread_id == thread_id, EchangesPost.created_at > seen_at)
+                   for thread_id, seen_at in since[start:start + NEW_MESSAGES_CHUNK]]
+        total += db.session.scalar(
+            select(func.count(EchangesPost.id))
+            .join(EchangesThread, EchangesThread.id == EchangesPost.thread_id)
+            .where(or_(*threads), EchangesPost.author_id != user.id, EchangesPost.hidden.is_(False),
+                   EchangesPost.deleted_at.is_(None), thread_clause(user))) or 0
+    return total
+
+
+NEW_MESSAGES_CHUNK = 200  # followed threads per query: a bounded statement however many one follows
 
 
 def unanswered_in_my_themes(user, limit: int = 5) -> list[EchangesThread]:

@@ -205,3 +205,38 @@ def seed(demo) -> None:
     for resource in made.values():
         reindex(resource)
     demo.log(f"ressources: {len(made)} ressources, 2 collections")
+    if demo.volume:
+        seed_volume(demo)
+
+
+def seed_volume(demo) -> None:
+    """Bulk resources up to ``demo.volume.resources`` (benchmark data), spread over every association."""
+    from qn_portal.api import bulk_insert, filler_text, filler_title, paragraph_html
+
+    from .models import AUDIENCES, KINDS, LEVELS, LICENCES, ResourceTheme
+
+    rng, now = demo.random, utcnow()
+    count = demo.volume.resources - db.session.scalar(select(func.count(Resource.id)))
+    theme_ids = list(db.session.scalars(select(Theme.id)))
+    kinds, levels, licences, audiences = list(KINDS), list(LEVELS), list(LICENCES), list(AUDIENCES)
+    rows = []
+    for _ in range(count):
+        body = filler_text(rng, rng.randint(60, 160))
+        when = now - timedelta(minutes=rng.randint(0, 3 * 365 * 24 * 60))
+        rows.append({
+            "title": filler_title(rng), "summary": filler_text(rng, 20), "body": body,
+            "body_html": paragraph_html(body), "kind": rng.choice(kinds), "level": rng.choice(levels),
+            "duration_minutes": rng.choice((30, 45, 60, 90, 120, None)), "licence": rng.choice(licences),
+            "visibility": rng.choices(("public", "community", "association"), (3, 6, 1))[0],
+            "status": PUBLISHED if rng.random() < 0.95 else "draft",
+            "association_id": rng.choice(demo.association_ids), "author_id": rng.choice(demo.user_ids),
+            "created_at": when, "updated_at": when, "published_at": when, "version_count": 0})
+    for row in rows:
+        if row["status"] != PUBLISHED:
+            row["published_at"] = None
+    ids = bulk_insert(Resource, rows)
+    bulk_insert(ResourceTheme, [{"resource_id": resource_id, "theme_id": theme_id} for resource_id in ids
+                                for theme_id in rng.sample(theme_ids, rng.randint(1, 2))], returning=False)
+    bulk_insert(ResourceAudience, [{"resource_id": resource_id, "audience": rng.choice(audiences)}
+                                   for resource_id in ids], returning=False)
+    demo.log(f"ressources: {len(ids)} generated resources")

@@ -156,3 +156,29 @@ def seed(demo) -> None:
                    published_at=now - timedelta(days=2)),
     ])
     demo.log(f"veille: {len(actors)} actors, {len(posts)} posts (one scheduled), 1 source with 2 items to review")
+    if demo.volume:
+        seed_volume(demo)
+
+
+def seed_volume(demo) -> None:
+    """Bulk posts up to ``demo.volume.veille_posts`` (benchmark data), published over three years."""
+    from sqlalchemy import func, select
+
+    from qn_portal.api import bulk_insert, filler_text, filler_title, paragraph_html
+
+    from .models import CATEGORIES, INTRANET, PUBLIC
+
+    rng, now = demo.random, utcnow()
+    count = demo.volume.veille_posts - db.session.scalar(select(func.count(VeillePost.id)))
+    categories, author_id = list(CATEGORIES), demo.users["coordination"].id
+    rows = []
+    for _ in range(count):
+        body = filler_text(rng, rng.randint(60, 160))
+        when = now - timedelta(minutes=rng.randint(60, 3 * 365 * 24 * 60))
+        rows.append({"title": filler_title(rng), "body": body, "body_html": paragraph_html(body),
+                     "category": rng.choice(categories), "tags": join_list(rng.sample(("caf", "ameli", "seniors",
+                                                                                      "jeunes", "emploi"), 2)),
+                     "visibility": PUBLIC if rng.random() < 0.3 else INTRANET, "published_at": when,
+                     "announced_at": when, "pinned": False, "author_id": author_id, "created_at": when,
+                     "updated_at": when})
+    demo.log(f"veille: {len(bulk_insert(VeillePost, rows))} generated posts")
