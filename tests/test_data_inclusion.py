@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from qn_portal.api import db
 from qn_portal.associations.models import Association
+from qn_portal.public_api.errors import CODES
 
 API = "/api/v1/data-inclusion"
 
@@ -119,7 +120,7 @@ def test_bad_pages_answer_json_errors_in_french(app, demo, client, query, code):
         assert response.status_code == code
         assert response.mimetype == "application/json"
         error = response.get_json()["error"]
-        assert error["code"] == code and error["message"]
+        assert error["code"] == CODES[code] and error["message"]
         assert response.headers["Cache-Control"] == "no-store"
     if code == 404:
         assert "page" in error["message"]
@@ -153,7 +154,8 @@ def test_rate_limit_answers_json(app, demo, client):
         assert client.get(f"{API}/structures").status_code == 200
     response = client.get(f"{API}/structures")
     assert response.status_code == 429
-    assert response.get_json()["error"] == {"code": 429, "message": response.get_json()["error"]["message"]}
+    assert response.get_json()["error"] == {"code": "too_many_requests",
+                                            "message": response.get_json()["error"]["message"]}
     assert "Trop de requêtes" in response.get_json()["error"]["message"]
 
 

@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
 
 from ..extensions import limiter
+from ..public_api.errors import error_response as api_error_response
 from ..security import cookieless
 from . import export
 
@@ -34,9 +35,8 @@ class BadParameter(HTTPException):
 
 
 def error_response(code: int, message: str):
-    """The JSON error of these endpoints."""
-    response = jsonify({"error": {"code": code, "message": message}})
-    response.status_code = code
+    """The JSON error of these endpoints: the API's own shape (``qn_portal.public_api.errors``)."""
+    response = api_error_response(code, message)
     response.headers["Cache-Control"] = "no-store"
     return response
 

@@ -64,6 +64,39 @@ def page_schema(item_ref: str) -> dict[str, Any]:
     }
 
 
+def add_data_inclusion(paths: dict[str, Any], schemas: dict[str, Any]) -> None:
+    """The data·inclusion export (qn_portal/data_inclusion): its records follow the national schema
+    (``data_inclusion.schema.v1``), which the tests check; the document describes its pages and errors."""
+    from ..data_inclusion.views import DEFAULT_SIZE, MAX_SIZE
+
+    schemas["data_inclusion_page"] = {
+        "type": "object", "additionalProperties": False, "required": ["items", "total", "page", "size", "pages"],
+        "properties": {
+            "items": {"type": "array", "items": {"type": "object", "required": ["id", "source"]}},
+            "total": {"type": "integer", "minimum": 0},
+            "page": {"type": "integer", "minimum": 1},
+            "size": {"type": "integer", "minimum": 1, "maximum": MAX_SIZE},
+            "pages": {"type": "integer", "minimum": 0},
+        },
+    }
+    parameters = [
+        {"name": "page", "in": "query", "required": False, "description": _("Numéro de page, à partir de 1."),
+         "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 1}},
+        {"name": "size", "in": "query", "required": False, "description": _("Éléments par page."),
+         "schema": {"type": "integer", "minimum": 1, "maximum": MAX_SIZE, "default": DEFAULT_SIZE}},
+    ]
+    for kind, summary in (("structures", _("Les associations au format data·inclusion (Structure)")),
+                          ("services", _("Les ateliers publics au format data·inclusion (Service)"))):
+        paths[f"{PREFIX}/data-inclusion/{kind}"] = {"get": {
+            "operationId": f"data_inclusion_{kind}", "summary": summary, "tags": ["data-inclusion"],
+            "security": [{}], "parameters": parameters,
+            "responses": {"200": {"description": _("Une page de l'export."),
+                                  "content": {"application/json": {"schema": {
+                                      "$ref": "#/components/schemas/data_inclusion_page"}}}},
+                          **error_responses(400, 404, 429, 503)},
+        }}
+
+
 def build_document(collections: dict) -> dict[str, Any]:
     """The OpenAPI document of ``collections`` (path → ``Registered``)."""
     paths: dict[str, Any] = {
@@ -116,6 +149,7 @@ def build_document(collections: dict) -> dict[str, Any]:
                                   "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{key}"}}}},
                           **error_responses(401, 404, 429, 503)},
         }}
+    add_data_inclusion(paths, schemas)
     return {
         "openapi": "3.1.0",
         "info": {
