@@ -52,6 +52,9 @@ def nav_links(page):
 
 
 def assert_no_horizontal_scroll(page, path):
+    # After a form's submission Playwright returns once the new page is committed, possibly before its style
+    # sheet has applied: on a busy machine the page was measured unstyled (a <pre> that did not wrap yet).
+    page.wait_for_load_state("load")
     width = page.evaluate("document.documentElement.scrollWidth")
     viewport = page.evaluate("window.innerWidth")
     assert width <= viewport, f"{path} scrolls horizontally: {width}px in a {viewport}px viewport"
