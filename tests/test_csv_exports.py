@@ -15,38 +15,12 @@ from decimal import Decimal
 import pytest
 from conftest import signed_in
 from csv_checks import read_csv
-from sqlalchemy import event, select
+from query_count import count_queries
+from sqlalchemy import select
 
 from qn_portal.extensions import db
 
 FORMULAS = ["=HYPERLINK(\"http://evil.example\")", "+33 1 23", "-2+3", "@SUM(A1)", "\t=1+1", " =1+1", "\r=1"]
-
-
-class QueryCounter:
-    """Count the statements sent to the database (the way tests/test_sweeps.py does)."""
-
-    def __init__(self, engine):
-        self.engine, self.count = engine, 0
-
-    def __enter__(self):
-        event.listen(self.engine, "before_cursor_execute", self._count)
-        return self
-
-    def __exit__(self, *exc):
-        event.remove(self.engine, "before_cursor_execute", self._count)
-
-    def _count(self, *args, **kwargs):
-        self.count += 1
-
-
-def queries_of(app, client, path: str) -> int:
-    with app.app_context():
-        engine = db.engine
-    with QueryCounter(engine) as counter:
-        response = client.get(path)
-        assert response.status_code == 200
-        response.get_data()
-    return counter.count
 
 
 # --- the helper -------------------------------------------------------------------------------------------
@@ -216,7 +190,7 @@ def test_queries_do_not_grow_with_the_rows(app, demo):
     paths = ["/admin/personnes/export.csv", f"/associations/{demo['slugs']['a']}/membres/export.csv",
              "/admin/journal/export.csv"]
     add_people(app, demo, 10)
-    small = {path: queries_of(app, client, path) for path in paths}
+    small = {path: count_queries(app, client, path) for path in paths}
     add_people(app, demo, 100, offset=10)
-    large = {path: queries_of(app, client, path) for path in paths}
+    large = {path: count_queries(app, client, path) for path in paths}
     assert small == large

@@ -26,7 +26,8 @@ from access_matrix import (
     ROUTES,
 )
 from conftest import CSRF_RE, login
-from sqlalchemy import event, select
+from query_count import count_queries
+from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 from xss_payloads import PAYLOADS
 
@@ -351,21 +352,6 @@ def test_no_payload_survives_into_a_page(app, ctx, chunk):
 # --- bounded queries ----------------------------------------------------------------------------------
 
 
-class QueryCounter:
-    def __init__(self, engine):
-        self.engine, self.count = engine, 0
-
-    def __enter__(self):
-        event.listen(self.engine, "before_cursor_execute", self._count)
-        return self
-
-    def __exit__(self, *exc):
-        event.remove(self.engine, "before_cursor_execute", self._count)
-
-    def _count(self, *args, **kwargs):
-        self.count += 1
-
-
 def add_rows(app, ctx, count: int, offset: int) -> None:
     """Add ``count`` associations, members, notes and search entries, as a busy portal would have."""
     from qn_example.models import ExampleNote
@@ -394,17 +380,6 @@ def add_rows(app, ctx, count: int, offset: int) -> None:
                                              title=f"Notification {i}", text="atelier", url="/associations/",
                                              read_at=None if i % 2 else utcnow())])
         db.session.commit()
-
-
-def count_queries(app, client, path: str) -> int:
-    with app.app_context():
-        engine = db.engine
-    with QueryCounter(engine) as counter:
-        response = client.get(path)
-        assert response.status_code == 200, path
-        response.get_data()  # a streamed body (CSV exports) runs its queries while it is read
-        response.close()
-    return counter.count
 
 
 LIST_PAGES = ["/associations/", "/admin/personnes", "/tableau-de-bord", "/recherche?q=atelier", "/example/",

@@ -7,7 +7,8 @@ from datetime import date, time, timedelta
 
 from conftest import signed_in
 from csv_checks import csv_link_in, read_csv
-from sqlalchemy import event, select
+from query_count import count_queries
+from sqlalchemy import select
 
 from qn_portal.extensions import db
 
@@ -106,24 +107,6 @@ def test_residents_export_is_for_their_association_only(app, demo):
     assert not any(row[0].startswith("Amélie ") for row in b_rows)
     for role in ("partenaire", "coordination", "admin"):
         assert signed_in(app, role).get("/ateliers/participants/export.csv").status_code == 403
-
-
-def count_queries(app, client, path: str) -> int:
-    with app.app_context():
-        engine = db.engine
-    counter = {"n": 0}
-
-    def count(*args, **kwargs):
-        counter["n"] += 1
-
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        response = client.get(path)
-        assert response.status_code == 200
-        response.get_data()
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
-    return counter["n"]
 
 
 def test_residents_exports_do_not_query_per_row(app, demo):
