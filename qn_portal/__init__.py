@@ -35,6 +35,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     configure_extensions(app)
     configure_plugins(app)
     configure_requests(app)
+    configure_page_cache(app)
     configure_templates(app)
     configure_errors(app)
     return app
@@ -160,6 +161,17 @@ def configure_requests(app: Flask) -> None:
         return login_manager.unauthorized()
 
     configure_security_headers(app)
+
+
+def configure_page_cache(app: Flask) -> None:
+    """Last of the request handlers: the cache stores a page before the security headers are added."""
+    from . import page_cache
+    from .plugins import get_host
+
+    page_cache.install(app)
+    host = get_host(app)
+    page_cache.set_fingerprint(app, [f"{name}={info.version}"
+                                     for name, info in host.plugins.items() if info.loaded])
 
 
 def configure_templates(app: Flask) -> None:

@@ -46,6 +46,7 @@ from .form_fields import CheckboxesField, ChoiceField, WholeNumberField, choices
 from .hookspecs import hookimpl
 from .mail import send_mail
 from .notifications.services import notify
+from .page_cache import no_page_cache
 from .pagination import paginate
 from .permissions import can, public, require, requires
 from .search import index_document, unindex_document
@@ -136,4 +137,5 @@ __all__ = [
     "InclusionService", "commune_code", "cookieless", "data_inclusion_contact", "data_inclusion_description",
     "data_inclusion_name", "data_inclusion_place",
     "DemoVolume", "bulk_insert", "filler_text", "filler_title", "paragraph_html",
+    "no_page_cache",
 ]

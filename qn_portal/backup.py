@@ -179,6 +179,12 @@ def restore(source: Path, force: bool = False) -> dict:
             _restore_sqlite(database_file)
         else:
             _pg_restore(database_file, clean=force)
+    # The database changed behind the engine's back: no page rendered from the old one may be served.
+    from .page_cache import get_cache
+
+    cache = get_cache()
+    if cache is not None:
+        cache.bump()
     return manifest
 
 

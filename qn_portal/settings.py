@@ -75,6 +75,11 @@ DEFAULTS = {
     # "isolate": a plugin raising in a request or event hook is logged and skipped; "raise" for tests.
     "PLUGIN_ERRORS": "isolate",
     "PER_PAGE": 20,
+    # Signed-in pages kept in Redis while nothing is written (qn_portal/page_cache.py): at most this many
+    # seconds; 0 turns the cache off. Needs QN_REDIS_URL (or QN_PAGE_CACHE_REDIS_URL): off without Redis.
+    "PAGE_CACHE_SECONDS": 30,
+    "PAGE_CACHE_REDIS_URL": None,
+    "PAGE_CACHE_PREFIX": "qn:",
     # The producer's identifier in every data·inclusion record ("source"): agree on it with data·inclusion.
     "DATA_INCLUSION_SOURCE": "quartiers-numeriques",
     # Number of reverse proxies in front of the portal (nginx: 1). 0 trusts no X-Forwarded-* header, so the

@@ -36,8 +36,8 @@ SHIPPED_PLUGINS = sorted(ep.name for ep in entry_points(group="qn_portal.plugins
 
 def pytest_configure(config):
     # The suite must not read a developer's instance/config.py or their QN_* variables, except the database.
-    for name in [n for n in os.environ if n.startswith("QN_") and n not in ("QN_DATABASE_URL", "QN_CHROMIUM",
-                                                                             "QN_REQUIRE_BROWSER", "QN_REQUIRE_REDIS")]:
+    kept = ("QN_DATABASE_URL", "QN_CHROMIUM", "QN_REQUIRE_BROWSER", "QN_REQUIRE_REDIS", "QN_TEST_PAGE_CACHE")
+    for name in [n for n in os.environ if n.startswith("QN_") and n not in kept]:
         del os.environ[name]
 
 
@@ -149,8 +149,33 @@ def make_config(database_url: str, instance: Path, **overrides) -> dict:
         "PLUGIN_ERRORS": "raise",
         "UPLOAD_FOLDER": str(instance / "uploads"),
         "SERVER_NAME": "portail.test",
+        **page_cache_settings(),
         **overrides,
     }
+
+
+# QN_TEST_PAGE_CACHE=1 runs every test with the page cache on (CI does so on PostgreSQL): each read after a
+# write in the whole suite then checks that the write retired the cached page.
+PAGE_CACHE_REDIS = "redis://127.0.0.1:6379/5"
+
+
+def page_cache_settings() -> dict:
+    """The page cache's settings for one app: its own key prefix in Redis (rate limits stay in memory)."""
+    if os.environ.get("QN_TEST_PAGE_CACHE") != "1":
+        return {}
+    return {"REDIS_URL": PAGE_CACHE_REDIS, "PAGE_CACHE_PREFIX": f"suite-{os.getpid()}-{secrets.token_hex(4)}:",
+            "RATELIMIT_STORAGE_URI": "memory://"}
+
+
+def forget_page_cache(app) -> None:
+    """Delete an app's keys (its data version never expires on its own)."""
+    from qn_portal.page_cache import get_cache
+
+    cache = get_cache(app)
+    if cache is not None and app.config["PAGE_CACHE_PREFIX"].startswith("suite-"):
+        keys = list(cache.redis.scan_iter(app.config["PAGE_CACHE_PREFIX"] + "*"))
+        if keys:
+            cache.redis.delete(*keys)
 
 
 @pytest.fixture(scope="session")
@@ -214,6 +239,7 @@ def app(migrated, tmp_path, config_overrides):
     app.jinja_env.bytecode_cache = TEMPLATE_BYTECODE
     yield app
     wipe(app)
+    forget_page_cache(app)
 
 
 @pytest.fixture

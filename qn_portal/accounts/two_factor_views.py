@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..extensions import db
+from ..page_cache import no_page_cache
 from ..security import audit
 from . import pending, two_factor
 from .forms import DisableTwoFactorForm, RecoveryLoginForm, SecondFactorForm, TwoFactorCodeForm
@@ -145,6 +146,7 @@ def _enrolment_page(form):
 @bp.route("/compte/double-authentification", methods=["GET", "POST"], endpoint="two_factor")
 @login_required
 @code_account_limit
+@no_page_cache  # the enrolment page shows the secret to scan: never copied to Redis
 def two_factor_page():
     """Status when on; otherwise the enrolment: scan (or type) the secret, then confirm with a first code."""
     form = TwoFactorCodeForm()
