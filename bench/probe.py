@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 
 from sqlalchemy import event, func, select
 
+RENDERINGS = 5  # per page, for its CPU time (run without the page cache: every request renders)
 SEARCHES = {  # name: query — one to three words, from the most common word of the data to a rare one
     "search-1-common": "numérique",
     "search-1-rare": "reconditionné",
@@ -98,6 +100,10 @@ def main(cookie: str) -> None:
         counter["n"] = 0
         response = client.get(page["url"])
         page.update(status=response.status_code, bytes=len(response.data), queries=counter["n"])
+        started = time.process_time()
+        for _ in range(RENDERINGS):
+            client.get(page["url"])
+        page["cpu_ms"] = round((time.process_time() - started) / RENDERINGS * 1000, 1)
     print(json.dumps({"pages": pages, "writes": writes}))
 
 

@@ -37,6 +37,10 @@ BIN = Path(sys.executable).parent
 PASSWORD = "bench-" + secrets.token_urlsafe(12)
 MEDIATOR = "mediation.a@example.org"
 PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+# A Redis database of its own (the tests use 0, 3 and 5): emptied at the start and at the end of a run.
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/12")
+# One secret for every server of the run: a session cookie signed by one is valid on the next.
+SECRET_KEY = secrets.token_urlsafe(48)
 
 GOALS = {"ratio": 0.20, "p95_ms": 50, "p99_ms": 150, "search_p95_ms": 20, "d2_search_ms": 1000, "write_p95_ms": 100,
          "rss_mb": 150, "startup_s": 3.0, "soak_growth": 0.10, "total_s": 15 * 60}
@@ -68,14 +72,29 @@ def machine() -> dict:
             "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
 
 
-def portal_env(database_url: str, tmp: Path) -> dict:
-    """Production settings, over plain HTTP on 127.0.0.1 (the cookies cannot be Secure there)."""
+def portal_env(database_url: str, tmp: Path, page_cache: bool = True) -> dict:
+    """Production settings, over plain HTTP on 127.0.0.1 (the cookies cannot be Secure there), with Redis for
+    rate limits and the page cache as docs/deployment.md sets it up; ``page_cache=False`` renders every page."""
     env = dict(os.environ)
-    env.update(QN_DATABASE_URL=database_url, QN_ENV="production", QN_SECRET_KEY=secrets.token_urlsafe(48),
+    env.update(QN_DATABASE_URL=database_url, QN_ENV="production", QN_SECRET_KEY=SECRET_KEY,
                QN_SESSION_COOKIE_SECURE="false", QN_REMEMBER_COOKIE_SECURE="false", QN_DEMO_PASSWORD=PASSWORD,
-               QN_UPLOAD_FOLDER=str(tmp / "uploads"), PYTHONPATH=str(ROOT))
-    env.pop("QN_REDIS_URL", None)
+               QN_UPLOAD_FOLDER=str(tmp / "uploads"), PYTHONPATH=str(ROOT), QN_REDIS_URL=REDIS_URL,
+               QN_PAGE_CACHE_SECONDS="30" if page_cache else "0")
     return env
+
+
+def redis_database(flush: bool = False):
+    """The Redis database the bench owns (rate limits and page cache of its servers), emptied when asked."""
+    import redis
+
+    store = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2)
+    try:
+        store.ping()
+    except redis.RedisError as error:
+        raise SystemExit(f"Redis does not answer at {REDIS_URL} ({error}): start it (apt-get install redis-server)") from None
+    if flush:
+        store.flushdb()
+    return store
 
 
 def run_json(args: list[str], env: dict, timeout: float = 900) -> dict:
@@ -223,6 +242,12 @@ def login(port: int, email: str) -> str:
     if response.status != 302:
         raise RuntimeError(f"login failed: {response.status}")
     cookies.update(cookies_of(response))
+    # A browser follows the redirection and keeps the cookie the first page sends back.
+    connection.request("GET", response.getheader("Location"),
+                       headers={"Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items())})
+    response = connection.getresponse()
+    response.read()
+    cookies.update(cookies_of(response))
     return "; ".join(f"{k}={v}" for k, v in cookies.items())
 
 
@@ -274,6 +299,7 @@ def search_latency(port: int, cookie: str, pages: list[dict], seconds: float) ->
     rows = []
     for page in pages:
         if page["kind"] == "search":
+            wrk(port, page["url"], 1, 5, cookie)  # warm: every worker has run this search once
             figures = wrk(port, page["url"], seconds, 1, cookie)
             rows.append({"name": page["name"], "url": page["url"], **figures})
     return rows
@@ -301,8 +327,9 @@ def summarise(records: list[tuple]) -> dict:
     return out
 
 
-def soak(port: int, master_pid: int, cookie: str, plan: dict, seconds: float, think_ms: float) -> dict:
-    """Mixed traffic of 20 users for ``seconds``; worker memory sampled every 5 s."""
+def soak(port: int, master_pid: int, plan: dict, seconds: float, think_ms: float) -> dict:
+    """Mixed traffic of 20 users, each signed in with a session of their own, for ``seconds``; worker memory
+    sampled every 5 s."""
     from bench.users import run_users
 
     samples: list[tuple[float, list[float]]] = []
@@ -311,7 +338,8 @@ def soak(port: int, master_pid: int, cookie: str, plan: dict, seconds: float, th
     def tick():
         samples.append((round(time.time() - start, 1), worker_rss_mb(master_pid)))
 
-    records = run_users(port, cookie, plan, seconds, users=20, processes=4, think_ms=think_ms, on_tick=tick)
+    records = run_users(port, lambda: login(port, MEDIATOR), plan, seconds, users=20, processes=4, think_ms=think_ms,
+                        on_tick=tick)
     tick()
     summary = summarise(records)
     # Growth: the workers' mean RSS at the end against after the first fifth (once caches are warm).
@@ -424,14 +452,15 @@ def table(results: dict) -> str:
              f"sync workers. Whole run: {results['total_s']:.0f} s.", "",
              f"Hello world: {results['load']['hello_rps']} req/s (runs: "
              f"{', '.join(str(h['rps']) for h in results['load']['hello'])}).", "",
-             "| page | req/s (10 conn.) | ratio | p50 / p95 / p99 ms (10 conn.) | p95 / p99 ms (20 users) | SQL | bytes |",
-             "|---|---:|---:|---|---|---:|---:|"]
+             "| page | req/s (10 conn.) | ratio | p50 / p95 / p99 ms (10 conn.) | p95 / p99 ms (20 users) | SQL | "
+             "CPU ms rendered | bytes |",
+             "|---|---:|---:|---|---|---:|---:|---:|"]
     summary = results["soak"]["summary"]
     for row in results["load"]["pages"]:
         soaked = summary.get(row["name"], {})
         lines.append(f"| {row['name']} | {row['rps']} | {row['ratio']:.1%} | {row['p50_ms']:.1f} / {row['p95_ms']:.1f} / "
                      f"{row['p99_ms']:.1f} | {soaked.get('p95_ms', '-')} / {soaked.get('p99_ms', '-')} | "
-                     f"{row['queries']} | {row['bytes']} |")
+                     f"{row['queries']} | {row.get('cpu_ms', '-')} | {row['bytes']} |")
     lines += ["", "| goal | measured | target | |", "|---|---|---|---|"]
     lines += [f"| {g['goal']} | {g['measured']} | {g['target']} | {'PASS' if g['pass'] else 'FAIL'} |"
               for g in results["goals"]]
@@ -457,6 +486,7 @@ def main() -> None:
                                                          "soak_seconds": args.soak, "think_ms": args.think_ms,
                                                          "d2_factor": args.d2_factor}}
     tmp = Path(tempfile.mkdtemp(prefix="qn-bench-"))
+    redis_database(flush=True)
     if args.only_pg:
         try:
             results["postgres"] = postgres_part(tmp, args.d2_factor)
@@ -474,26 +504,31 @@ def main() -> None:
         results["sqlite"] = {"upgrade_s": round(qn(["db", "upgrade"], env), 1),
                              "seed_d1_s": round(qn(["seed-demo", "--volume", "d1"], env), 1)}
         log(f"SQLite D1 seeded in {results['sqlite']['seed_d1_s']} s")
+        uncached = portal_env(f"sqlite:///{tmp / 'bench.db'}", tmp, page_cache=False)
         with server("hello", env, workers, tmp) as (hello_port, _hello_pid), \
                 server("portal", env, workers, tmp) as (port, master):
             cookie = login(port, MEDIATOR)
-            plan = run_json(["bench.probe", cookie], env)
+            # In-process and without the page cache: what rendering each page costs (queries, CPU, bytes).
+            plan = run_json(["bench.probe", cookie], uncached)
             bad = [p for p in plan["pages"] if p["status"] != 200]
             if bad:
                 raise RuntimeError(f"pages not answering 200: {bad}")
             results["load"] = load_run(port, hello_port, cookie, plan["pages"], args.page_seconds)
             results["rss_after_load_mb"] = worker_rss_mb(master)
+        # The searches themselves, not their cached pages: a server that renders every request.
+        with server("portal", uncached, workers, tmp) as (port, master):
+            cookie = login(port, MEDIATOR)
             results["search_alone"] = search_latency(port, cookie, plan["pages"], 2)
         results["concurrency_sqlite"] = run_json(["bench.concurrency"], env)
         log(f"SQLite concurrency: {results['concurrency_sqlite']}")
         if not args.skip_pg:
             results["postgres"] = postgres_part(tmp, args.d2_factor)
         with server("portal", env, workers, tmp, recycle=False) as (port, master):
-            cookie = login(port, MEDIATOR)
             log(f"soak: {args.soak} s")
-            results["soak"] = soak(port, master, cookie, plan, args.soak, args.think_ms)
+            results["soak"] = soak(port, master, plan, args.soak, args.think_ms)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+        redis_database(flush=True)
     results["total_s"] = round(time.time() - STARTED, 1)
     results["goals"] = check_goals(results)
     out = Path(args.out)

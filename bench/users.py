@@ -14,6 +14,7 @@ import random
 import re
 import threading
 import time
+from http.cookies import SimpleCookie
 from urllib.parse import urlencode
 
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
@@ -21,11 +22,18 @@ MIX = (("page", 0.80), ("search", 0.15), ("write", 0.05))
 
 
 class Client:
-    """One keep-alive HTTP connection carrying the session cookie."""
+    """One keep-alive HTTP connection carrying the session cookie, kept up to date as a browser does."""
 
     def __init__(self, port: int, cookie: str):
         self.port, self.cookie = port, cookie
         self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+
+    def keep_cookies(self, response) -> None:
+        jar = SimpleCookie()
+        jar.load(self.cookie)
+        for header in response.headers.get_all("Set-Cookie") or []:
+            jar.load(header)
+        self.cookie = "; ".join(f"{name}={morsel.value}" for name, morsel in jar.items())
 
     def request(self, method: str, url: str, body: str | None = None) -> tuple[int, bytes, float]:
         """Send one request; return status, body and latency in seconds (reconnects once if the server closed)."""
@@ -38,7 +46,9 @@ class Client:
                 self.connection.request(method, url, body=body, headers=headers)
                 response = self.connection.getresponse()
                 data = response.read()
-                return response.status, data, time.perf_counter() - started
+                latency = time.perf_counter() - started
+                self.keep_cookies(response)
+                return response.status, data, latency
             except (http.client.HTTPException, ConnectionError):
                 self.connection.close()
                 self.connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
@@ -67,9 +77,9 @@ def write_request(rng: random.Random, token: str, sessions: list[int], number: i
     return "write-resource", "/ressources/nouvelle", body
 
 
-def _user(seed: int, port: int, cookie: str, plan: dict, deadline: float, think_ms: float, out: list) -> None:
+def _user(seed: int, port: int, sign_in, plan: dict, deadline: float, think_ms: float, out: list) -> None:
     rng = random.Random(seed)
-    client = Client(port, cookie)
+    client = Client(port, sign_in())
     pages = [p for p in plan["pages"] if p["kind"] == "page"]
     searches = [p for p in plan["pages"] if p["kind"] == "search"]
     token = csrf_token(client, "/ressources/nouvelle")
@@ -92,10 +102,10 @@ def _user(seed: int, port: int, cookie: str, plan: dict, deadline: float, think_
         time.sleep(rng.uniform(0, 2 * think_ms) / 1000)
 
 
-def _process(index: int, threads: int, port: int, cookie: str, plan: dict, deadline: float, think_ms: float,
+def _process(index: int, threads: int, port: int, sign_in, plan: dict, deadline: float, think_ms: float,
              queue) -> None:
     out: list = []
-    workers = [threading.Thread(target=_user, args=(index * 1000 + i, port, cookie, plan, deadline, think_ms, out))
+    workers = [threading.Thread(target=_user, args=(index * 1000 + i, port, sign_in, plan, deadline, think_ms, out))
                for i in range(threads)]
     for worker in workers:
         worker.start()
@@ -104,14 +114,15 @@ def _process(index: int, threads: int, port: int, cookie: str, plan: dict, deadl
     queue.put(out)
 
 
-def run_users(port: int, cookie: str, plan: dict, seconds: float, users: int = 20, processes: int = 4,
+def run_users(port: int, sign_in, plan: dict, seconds: float, users: int = 20, processes: int = 4,
               think_ms: float = 500, on_tick=None) -> list[tuple]:
-    """Run ``users`` simulated users for ``seconds``; call ``on_tick()`` every 5 s meanwhile; return the records."""
+    """Run ``users`` simulated users for ``seconds``, each with the session cookie ``sign_in()`` returns (a
+    session of their own); call ``on_tick()`` every 5 s meanwhile; return the records."""
     deadline = time.time() + seconds
     queue = multiprocessing.get_context("fork").Queue()
     per_process = [users // processes + (1 if i < users % processes else 0) for i in range(processes)]
     procs = [multiprocessing.get_context("fork").Process(
-        target=_process, args=(i, n, port, cookie, plan, deadline, think_ms, queue)) for i, n in enumerate(per_process)]
+        target=_process, args=(i, n, port, sign_in, plan, deadline, think_ms, queue)) for i, n in enumerate(per_process)]
     for proc in procs:
         proc.start()
     while time.time() < deadline:
