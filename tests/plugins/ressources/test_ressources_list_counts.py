@@ -30,6 +30,7 @@ def generate(demo, count: int = 140) -> None:
         ResourceAudience,
         Theme,
     )
+    from plugins.ressources.services import reindex
 
     rng = random.Random(20261127)
     themes = list(db.session.scalars(select(Theme)))
@@ -48,6 +49,8 @@ def generate(demo, count: int = 140) -> None:
         resource.themes = rng.sample(themes, rng.randint(0, 3))
         resource.audience_rows = [ResourceAudience(audience=a) for a in rng.sample(list(AUDIENCES), rng.randint(0, 2))]
         db.session.add(resource)
+        db.session.flush()
+        reindex(resource)  # searchable by "Générée" once published
     db.session.commit()
 
 
@@ -60,6 +63,20 @@ def user_of(demo, role):
         selectinload(User.memberships)))
 
 
+SEARCHER = {}
+
+
+def found_by_search(q) -> set[int]:
+    """What the portal's search finds for the user under test (its own visibility rule: an author outside
+    the association does not find their association-only resource, whereas ``can_view`` shows it)."""
+    from qn_portal.api import search_keys
+
+    if q not in SEARCHER["found"]:
+        keys = db.session.scalars(search_keys("ressources", SEARCHER["user"], q)).all()
+        SEARCHER["found"][q] = {int(key.split(":")[1]) for key in keys if key.startswith("resource:")}
+    return SEARCHER["found"][q]
+
+
 def matches(resource, filters, skip=None) -> bool:
     checks = {
         "kind": resource.kind in filters.kind,
@@ -69,6 +86,8 @@ def matches(resource, filters, skip=None) -> bool:
         "theme": any(theme.id in filters.theme for theme in resource.themes),
         "audience": any(audience in filters.audience for audience in resource.audiences),
     }
+    if filters.q and resource.id not in found_by_search(filters.q):
+        return False
     return all(ok for name, ok in checks.items() if getattr(filters, name) and name != skip)
 
 
@@ -124,6 +143,9 @@ def filter_sets(demo, theme_ids):
         Filters(audience=["seniors", "jeunes"], association=[b], sort="rated"),
         Filters(kind=["video"], level=["avance", "intermediaire"], licence=["cc-by-4.0"], theme=theme_ids[2:3],
                 audience=["tous"]),
+        # Full text: the generated resources alone (their titles), read once for the list and every facet.
+        Filters(q="Générée"),
+        Filters(q="Générée", level=["debutant"], theme=theme_ids[:3], sort="rated"),
     ]
 
 
@@ -139,6 +161,7 @@ def test_list_order_and_facet_counts_match_a_plain_computation(app, demo, role):
     with app.app_context():
         generate(demo)
         user = user_of(demo, role)
+        SEARCHER.update(user=user, found={})
         everything = db.session.scalars(select(Resource).options(
             selectinload(Resource.themes), selectinload(Resource.audience_rows))).all()
         listed = [r for r in everything if r.status == "published" and services.can_view(user, r)]
