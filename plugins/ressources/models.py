@@ -106,6 +106,10 @@ class ResourceAudience(db.Model):
     __table_args__ = (Index("ix_ressources_resource_audience_audience", "audience", "resource_id"),)
 
 
+# What ``services.visible_clause`` reads besides the status: in the list's indexes so that it needs no row.
+VISIBILITY_COLUMNS = ("visibility", "association_id", "author_id")
+
+
 class Resource(db.Model):
     __tablename__ = "ressources_resource"
 
@@ -146,15 +150,19 @@ class Resource(db.Model):
     links: Mapped[list[Link]] = relationship("Link", cascade="all, delete-orphan", order_by="Link.position")
 
     __table_args__ = (
-        # The list filters on status and visibility and sorts by one of these; the facets join on ids.
-        Index("ix_ressources_resource_status_published", "status", "visibility", "published_at"),
-        Index("ix_ressources_resource_status_usage", "status", "usage_count"),
-        Index("ix_ressources_resource_status_rating", "status", "rating_score"),
-        Index("ix_ressources_resource_association", "association_id", "status"),
+        # The list and its facets read only these narrow indexes, never the wide rows (a body is ~1 kB on
+        # D1: one row a page). Each sort's index holds its order then the id (the tie-break), then the
+        # visibility columns: the list walks it in order, checks who may read each entry from the index
+        # itself, and stops after a page, with no sort. The facets' index groups kind, level and licence
+        # in its own order; the association's groups by association. See ressources_0002.
+        Index("ix_ressources_resource_recent", "status", "published_at", "id", *VISIBILITY_COLUMNS,
+              "kind", "level", "licence"),
+        Index("ix_ressources_resource_used", "status", "usage_count", "id", *VISIBILITY_COLUMNS),
+        Index("ix_ressources_resource_rated", "status", "rating_score", "usage_count", "id", *VISIBILITY_COLUMNS),
+        Index("ix_ressources_resource_facets", "status", "kind", "level", "licence", *VISIBILITY_COLUMNS),
+        Index("ix_ressources_resource_association", "association_id", "status", "visibility", "author_id",
+              "kind", "level", "licence"),
         Index("ix_ressources_resource_author", "author_id", "status"),
-        Index("ix_ressources_resource_kind", "kind"),
-        Index("ix_ressources_resource_level", "level"),
-        Index("ix_ressources_resource_licence", "licence"),
     )
 
     @property
