@@ -50,6 +50,7 @@ from .page_cache import no_page_cache
 from .pagination import paginate
 from .permissions import can, public, require, requires
 from .search import index_document, unindex_document
+from .search.analysis import fold as fold_text
 from .security import cookieless
 from .storage import StoredFile, UploadRefused, delete_file, save_upload
 from .text import neutralise_csv_cell, render_markdown
@@ -127,7 +128,7 @@ __all__ = [
     "Association", "COMMUNES", "Figure", "Membership", "Neighbourhood", "User", "collect_figures", "plugin_enabled",
     "DemoContext", "Event", "FlaskForm", "NavItem", "NotificationKind", "Panel", "Permission", "SearchDocument", "StoredFile",
     "UTCDateTime", "UploadRefused", "Widget", "audit", "audit_export", "can", "current_association",
-    "db", "delete_file", "emit", "flash_error", "flash_success",
+    "db", "delete_file", "emit", "flash_error", "flash_success", "fold_text",
     "gettext", "hookimpl", "index_document", "lazy_gettext", "lock_for_update", "neutralise_csv_cell", "notify", "paginate",
     "public", "render_markdown", "require", "requires", "save_upload", "search_keys", "send_mail", "unindex_document", "utcnow",
     "write_transaction",

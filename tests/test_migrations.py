@@ -91,6 +91,27 @@ def test_one_plugin_branch_can_be_removed_alone(fresh_app):
     assert_fully_migrated()
 
 
+def test_ateliers_0002_folds_the_names_already_stored(fresh_app):
+    """Residents registered before the search existed are found too: the revision folds their names."""
+    from qn_portal.api import COMMUNES, save_association
+
+    flask_migrate.upgrade(revision="heads")
+    flask_migrate.downgrade(revision="ateliers_0001")
+    association = save_association(name="Association migrée", commune=COMMUNES[0])
+    db.session.commit()
+    with db.engine.begin() as connection:
+        for name in ("Hélène", ""):
+            connection.execute(text("INSERT INTO ateliers_resident (association_id, first_name, phone, created_at) "
+                                    "VALUES (:association, :name, '', CURRENT_TIMESTAMP)"),
+                               {"association": association.id, "name": name})
+    flask_migrate.upgrade(revision="heads")
+    with db.engine.connect() as connection:
+        folded = connection.execute(text("SELECT first_name, name_folded FROM ateliers_resident "
+                                         "ORDER BY id")).all()
+    assert [tuple(row) for row in folded] == [("Hélène", "helene"), ("", "")]
+    assert_fully_migrated()
+
+
 def test_the_session_database_is_at_every_head(app):
     with app.app_context():
         assert_fully_migrated()

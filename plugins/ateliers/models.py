@@ -9,9 +9,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
-from qn_portal.api import Association, User, UTCDateTime, db, utcnow
+from qn_portal.api import Association, User, UTCDateTime, db, fold_text, utcnow
 
 SCHEDULED, CANCELLED = "scheduled", "cancelled"
 CONFIRMED, WAITLISTED, WITHDRAWN = "confirmed", "waitlisted", "cancelled"
@@ -145,19 +145,45 @@ class Session(db.Model):
         return int((self.ends_at - self.starts_at).total_seconds() // 60)
 
 
+# Longer than ``first_name``: folding may lengthen a text ("œ" → "oe").
+FOLDED_NAME_LENGTH = 160
+
+
+def folded_name(first_name: str | None) -> str:
+    """The form of a first name or pseudonym that the residents' search compares: "Hélène" → "helene"."""
+    return fold_text(first_name or "")[:FOLDED_NAME_LENGTH]
+
+
+def _folded_name_default(context) -> str:
+    # Rows inserted without the ORM's attribute events (``bulk_insert``) get it from their first name.
+    return folded_name(context.get_current_parameters().get("first_name"))
+
+
 class Resident(db.Model):
-    """A person trained, who has no account: the least data that works, erased or anonymised later."""
+    """A person trained, who has no account: the least data that works, erased or anonymised later.
+
+    ``name_folded`` is ``first_name`` in lower case without accents, kept in step by ``_fold_name``: the
+    session page finds "Hélène" from "helene" with a ``LIKE`` that behaves the same on SQLite and PostgreSQL.
+    """
 
     __tablename__ = "ateliers_resident"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     association_id: Mapped[int] = mapped_column(ForeignKey("association.id", ondelete="CASCADE"), index=True)
     first_name: Mapped[str] = mapped_column(String(80), default="")
+    name_folded: Mapped[str] = mapped_column(String(FOLDED_NAME_LENGTH), default=_folded_name_default,
+                                             server_default="")
     phone: Mapped[str] = mapped_column(String(30), default="")
     consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+
+    @validates("first_name")
+    def _fold_name(self, key: str, value: str | None) -> str | None:
+        # Every assignment (creation, correction, anonymisation) refreshes the searched form.
+        self.name_folded = folded_name(value)
+        return value
 
 
 class Registration(db.Model):

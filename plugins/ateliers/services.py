@@ -45,6 +45,7 @@ from .models import (
     Session,
     Workshop,
     WorkshopFacilitator,
+    folded_name,
 )
 from .vocabulary import theme_label
 
@@ -503,8 +504,50 @@ def members_of(association_id: int) -> list[int]:
 
 
 def residents_of(association_id: int):
+    """A select of the association's residents who are not anonymised, by name."""
     return (select(Resident).where(Resident.association_id == association_id, Resident.anonymised_at.is_(None))
-            .order_by(Resident.first_name, Resident.id))
+            .order_by(Resident.name_folded, Resident.id))
+
+
+# The session page's list of residents never holds more: past it, the mediator searches by name.
+RESIDENT_CHOICES = 30
+RESIDENT_QUERY_WORDS = 5
+
+
+def recent_residents(association_id: int, limit: int = RESIDENT_CHOICES) -> list[Resident]:
+    """The ``limit`` residents most recently registered (to any session) or, never registered, created.
+
+    A registration always follows its resident's creation, so the later of the two is the last registration
+    when there is one. Returned by name, so that a screen reader's or a keyboard's type-ahead works in the list.
+    """
+    last = (select(Registration.resident_id, func.max(Registration.queued_at).label("at"))
+            .join(Resident, Resident.id == Registration.resident_id)
+            .where(Resident.association_id == association_id)
+            .group_by(Registration.resident_id).subquery())
+    statement = (residents_of(association_id).outerjoin(last, last.c.resident_id == Resident.id)
+                 .order_by(None).order_by(func.coalesce(last.c.at, Resident.created_at).desc(), Resident.id.desc())
+                 .limit(limit))
+    return sorted(db.session.scalars(statement), key=lambda resident: (resident.name_folded, resident.id))
+
+
+def find_residents(association_id: int, query: str, limit: int = RESIDENT_CHOICES) -> tuple[list[Resident], int]:
+    """The association's residents whose first name or pseudonym holds every word of ``query``, by name.
+
+    Case and accents do not count ("helene" finds "Hélène"): both sides are folded the same way in Python,
+    so SQLite and PostgreSQL compare the same strings. Returns the first ``limit`` and how many match in all.
+    """
+    statement = residents_of(association_id)
+    for word in folded_name(query).split()[:RESIDENT_QUERY_WORDS]:
+        escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        statement = statement.where(Resident.name_folded.like(f"%{escaped}%", escape="\\"))
+    total = db.session.scalar(statement.with_only_columns(func.count(Resident.id)).order_by(None)) or 0
+    residents = list(db.session.scalars(statement.limit(limit))) if total else []
+    return residents, total
+
+
+def resident_of(association_id: int, resident_id: int) -> Resident | None:
+    """The association's resident ``resident_id``, unless anonymised or another association's."""
+    return db.session.scalar(residents_of(association_id).where(Resident.id == resident_id).order_by(None))
 
 
 def registrations_of(session: Session) -> list[Registration]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, url_for
@@ -421,6 +422,22 @@ def sessions_new(workshop_id: int):
     return render_template("ateliers/sessions_form.html", form=form, workshop=workshop)
 
 
+# The session page's search among the association's residents: a plain GET parameter (no JavaScript), also
+# sent back by the registration form so that a refused registration shows the same list again.
+RESIDENT_QUERY = "personne"
+RESIDENT_QUERY_LENGTH = 80
+
+
+@dataclass(frozen=True)
+class ResidentChoices:
+    """What the registration form's list of residents holds, for the sentence that describes it."""
+
+    query: str  # the search typed, "" for the most recent residents
+    shown: int  # residents in the list
+    total: int  # residents matching the search in all (``shown`` without a search)
+    limit: int  # the list's bound
+
+
 def session_page(session: Session, form: RegistrationForm | None = None, status: int = 200):
     workshop = session.workshop
     residents_allowed = can(current_user, "ateliers.residents", session)
@@ -428,8 +445,9 @@ def session_page(session: Session, form: RegistrationForm | None = None, status:
     taken = services.confirmed_count(session.id)
     if residents_allowed and form is None:
         form = RegistrationForm(formdata=None)
+    resident_choices = None
     if form is not None:
-        fill_resident_choices(form, session.association_id)
+        resident_choices = fill_resident_choices(form, session.association_id, request.values.get(RESIDENT_QUERY))
     full = taken >= session.capacity
     suggestions = services.suggestions(session) if full or request.args.get("autres") else []
     waiting = db.session.scalar(select(func.count(Registration.id)).where(
@@ -437,15 +455,38 @@ def session_page(session: Session, form: RegistrationForm | None = None, status:
     return render_template("ateliers/session.html", session=session, workshop=workshop, form=form,
                            registrations=registrations, taken=taken, waiting=waiting, full=full,
                            suggestions=suggestions, residents_allowed=residents_allowed,
+                           resident_choices=resident_choices, resident_query_name=RESIDENT_QUERY,
+                           resident_query_length=RESIDENT_QUERY_LENGTH,
                            can_manage=can(current_user, "ateliers.manage", session),
                            can_refer=can(current_user, "ateliers.refer") and workshop.public
                            and session.status == SCHEDULED, **helpers()), status
 
 
-def fill_resident_choices(form: RegistrationForm, association_id: int) -> None:
-    residents = db.session.scalars(services.residents_of(association_id).limit(500)).all()
+def fill_resident_choices(form: RegistrationForm, association_id: int, query: str | None = None) -> ResidentChoices:
+    """Offer a bounded list of the association's residents: those matching ``query``, else the most recent.
+
+    The person the submitted form names is added when the list lacks them, if the association follows them:
+    a registration may name anyone the association follows (found by an earlier search, or listed before
+    someone else was registered), and a refused form shows them still chosen. Anyone else stays out of the
+    choices, so the field refuses them with its own message.
+    """
+    query = " ".join((query or "").split())[:RESIDENT_QUERY_LENGTH]
+    if query:
+        residents, total = services.find_residents(association_id, query)
+    else:
+        residents = services.recent_residents(association_id)
+        total = len(residents)
+    shown = len(residents)
+    chosen = str(form.resident_id.data or "")
+    # ASCII digits that fit an integer column: "²" is a digit to Python, 10**20 an error to PostgreSQL.
+    if (chosen.isascii() and chosen.isdigit() and len(chosen) <= 9
+            and all(resident.id != int(chosen) for resident in residents)):
+        resident = services.resident_of(association_id, int(chosen))
+        if resident is not None:
+            residents = [resident, *residents]
     form.resident_id.choices = choices([("", gettext("— Nouvelle personne —"))] +
                                        [(str(r.id), r.first_name) for r in residents])
+    return ResidentChoices(query=query, shown=shown, total=total, limit=services.RESIDENT_CHOICES)
 
 
 @bp.route("/seances/<int:session_id>")
