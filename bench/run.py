@@ -524,6 +524,10 @@ def main() -> None:
         if not args.skip_pg:
             results["postgres"] = postgres_part(tmp, args.d2_factor)
         with server("portal", env, workers, tmp, recycle=False) as (port, master):
+            # Steady state, as in the load run: every worker has rendered every page once before the clock runs.
+            cookie = login(port, MEDIATOR)
+            for page in plan["pages"]:
+                wrk(port, page["url"], 1, workers, cookie)
             log(f"soak: {args.soak} s")
             results["soak"] = soak(port, master, plan, args.soak, args.think_ms)
     finally:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import current_app, request
 from flask_login import login_user, logout_user
 from sqlalchemy import delete, select
+from sqlalchemy.orm import lazyload
 
 from ..dbtypes import utcnow
 from ..extensions import db, login_manager
@@ -13,8 +14,11 @@ from .models import User, UserSession
 
 @login_manager.user_loader
 def load_user(session_key: str) -> User | None:
+    # The memberships load when a page first reads them, not with every request's user: a page served from
+    # the page cache never needs them.
     row = db.session.execute(
         select(UserSession, User).join(User, User.id == UserSession.user_id).where(UserSession.key == session_key)
+        .options(lazyload(User.memberships))
     ).first()
     if row is None:
         return None

@@ -7,7 +7,7 @@ Create Date: 2026-11-28 10:00:00.000000
 import sqlalchemy as sa
 from alembic import op
 
-from qn_portal.search.analysis import fold
+from qn_portal.api import fold_text as fold
 
 revision = "ateliers_0002"
 down_revision = "ateliers_0001"
