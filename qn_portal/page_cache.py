@@ -26,6 +26,9 @@ What keeps it right:
   and a page could outlive the right to read it: without Redis the cache is off. If Redis stops answering,
   pages are rendered as if there were no cache.
 
+The same version lets each worker keep what every request reads again (``VersionMemo``): the signed-in
+person's session and account, the plugins' switches. A cached page is then served without any SQL query.
+
 Writes made outside the portal (``psql``, a restore) are not seen: the cache is emptied by
 ``qn-portal restore`` and otherwise expires within ``PAGE_CACHE_SECONDS``.
 """
@@ -38,7 +41,7 @@ import logging
 import time
 import weakref
 
-from flask import Flask, Response, current_app, g, has_app_context, request, session
+from flask import Flask, Response, current_app, g, has_app_context, has_request_context, request, session
 from flask_login import current_user
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -98,14 +101,37 @@ class PageCache:
                  request.full_path, json.dumps(dict(session), sort_keys=True, default=str)]
         return self.prefix + "page:" + hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
-    def lookup(self, key: str) -> tuple[Response | None, bytes | None]:
-        """The cached response for ``key`` if it is still current, and the current data version."""
+    def data_version(self) -> bytes | None:
+        """The data version as this request first read it (one Redis read a request); ``None`` if Redis fails.
+
+        Whatever is computed from the database under this version may be reused while it stays the same:
+        the pages here, the plugins' on/off switches (``PluginHost``).
+        """
+        if has_request_context() and "_qn_data_version" in g:
+            return g._qn_data_version
         try:
-            version, entry = self.redis.mget(self.prefix + VERSION_KEY, key)
+            version = self.redis.get(self.prefix + VERSION_KEY) or b"0"
+        except Exception as error:
+            self._report(error)
+            version = None
+        if has_request_context():
+            g._qn_data_version = version
+        return version
+
+    def lookup(self, key: str) -> tuple[Response | None, bytes | None]:
+        """The cached response for ``key`` if it is still current, and the data version it was checked against.
+
+        The version is the one the request read first: a page stored since under a newer one is a miss, and a
+        page of the version the request started with is as fresh as the request itself.
+        """
+        version = self.data_version()
+        if version is None:
+            return None, None
+        try:
+            entry = self.redis.get(key)
         except Exception as error:
             self._report(error)
             return None, None
-        version = version or b"0"
         if not entry:
             return None, version
         stored_version, headers, body = entry.split(b"\n", 2)
@@ -142,6 +168,50 @@ class PageCache:
         if now - self._last_error > ERROR_LOG_INTERVAL_S:
             self._last_error = now
             log.warning("page cache unavailable (%s): pages are rendered without it", error.__class__.__name__)
+
+
+class VersionMemo:
+    """Values read from the database, kept in this process while the data version stays the same.
+
+    Any committed write moves the version and empties the memo, so a value is never older than the last
+    write through the portal; and never older than ``PAGE_CACHE_SECONDS`` either, for writes made behind its
+    back. Without the page cache (no Redis) nothing is kept. For small reads every request repeats: the
+    signed-in person's session and account, the plugins' switches.
+    """
+
+    def __init__(self, size: int = 5000) -> None:
+        self.size = size
+        self.version: tuple | None = None
+        self.values: dict = {}
+
+    def get(self, key, default=None):
+        current = self._current()
+        if current is None or current[0] != self.version:
+            return default
+        stored = self.values.get(key)
+        if stored is None or time.monotonic() - stored[0] > current[1]:
+            return default
+        return stored[1]
+
+    def put(self, key, value) -> None:
+        current = self._current()
+        if current is None:
+            return
+        if current[0] != self.version or len(self.values) >= self.size:
+            self.version, self.values = current[0], {}
+        self.values[key] = (time.monotonic(), value)
+
+    def clear(self) -> None:
+        self.version, self.values = None, {}
+
+    @staticmethod
+    def _current() -> tuple | None:
+        """(this app's cache and data version, lifetime in seconds), or ``None`` when nothing may be kept."""
+        if not has_request_context():
+            return None
+        cache = get_cache()
+        version = cache.data_version() if cache is not None else None
+        return None if version is None else ((cache.prefix, version), cache.seconds)
 
 
 def get_cache(app: Flask | None = None) -> PageCache | None:

@@ -24,6 +24,7 @@ from . import hookspecs
 from .contributions import Permission
 from .dbtypes import UTCDateTime, utcnow
 from .extensions import db
+from .page_cache import VersionMemo
 
 ENTRY_POINT_GROUP = "qn_portal.plugins"
 CORE = "core"
@@ -75,6 +76,8 @@ class PluginHost:
         self.pm.add_hookspecs(hookspecs)
         self.plugins: dict[str, PluginInfo] = {}
         self.permissions: dict[str, Permission] = {}
+        # The admin's on/off switches, read again after any write (see _admin_states).
+        self._states_memo = VersionMemo(size=1)
         self.blueprint_owner: dict[str, str] = {}
         self.cli_commands: list[Any] = []
 
@@ -245,10 +248,14 @@ class PluginHost:
         return name in self.app.config["DISABLED_PLUGINS"]
 
     def _admin_states(self) -> dict[str, bool]:
-        # One small query per request, so that an admin's toggle reaches every worker at once.
+        # Read from the database once per request, so that an admin's toggle reaches every worker at once;
+        # with the page cache, once per data version instead (a toggle is a write, which moves the version).
         if has_request_context() and "_qn_plugin_states" in g:
             return g._qn_plugin_states
-        states = {row.name: row.enabled for row in db.session.scalars(select(PluginState))}
+        states = self._states_memo.get("states")
+        if states is None:
+            states = {row.name: row.enabled for row in db.session.scalars(select(PluginState))}
+            self._states_memo.put("states", states)
         if has_request_context():
             g._qn_plugin_states = states
         return states
@@ -258,6 +265,7 @@ class PluginHost:
         state.enabled = enabled
         state.updated_by_id = by_user_id
         db.session.add(state)
+        self._states_memo.clear()
         if has_request_context():
             g.pop("_qn_plugin_states", None)
 

@@ -216,3 +216,47 @@ def test_off_without_redis_or_with_zero_seconds(migrated, tmp_path):
 
     assert get_cache(create_app(make_config(migrated, tmp_path, REDIS_URL=None))) is None
     assert get_cache(create_app(make_config(migrated, tmp_path, REDIS_URL=REDIS_URL, PAGE_CACHE_SECONDS=0))) is None
+
+
+def test_a_deactivated_account_is_signed_out_at_once(app, demo):
+    from qn_portal.accounts.models import User
+
+    client = signed_in(app, "mediation.a")
+    cached_view(client, "/tableau-de-bord")  # its session and account are now remembered by the worker
+    with app.app_context():
+        db.session.execute(update(User).where(User.email == "mediation.a@example.org").values(active=False))
+        db.session.commit()
+    response = client.get("/tableau-de-bord")
+    assert response.status_code == 302 and "/connexion" in response.headers["Location"]
+
+
+def test_what_a_worker_remembers_lives_no_longer_than_the_page_cache(app, demo, monkeypatch):
+    """A write the portal does not see (made with psql, say) counts after PAGE_CACHE_SECONDS at the latest."""
+    import time
+
+    from qn_portal.accounts.models import User
+    from qn_portal.page_cache import VERSION_KEY, get_cache
+
+    client = signed_in(app, "mediation.a")
+    cached_view(client, "/tableau-de-bord")
+    cache = get_cache(app)
+    unseen = cache.redis.get(cache.prefix + VERSION_KEY)
+    with app.app_context():
+        db.session.execute(update(User).where(User.email == "mediation.a@example.org").values(active=False))
+        db.session.commit()
+    cache.redis.set(cache.prefix + VERSION_KEY, unseen)  # as if the write had been made behind our back
+    assert client.get("/tableau-de-bord").status_code == 200  # not seen yet: within the lifetime
+    later = time.monotonic() + app.config["PAGE_CACHE_SECONDS"] + 1
+    monkeypatch.setattr("qn_portal.page_cache.time.monotonic", lambda: later)
+    cache.redis.delete(*cache.redis.scan_iter(PREFIX + "page:*"))  # the pages' own expiry, which Redis keeps
+    response = client.get("/tableau-de-bord")
+    assert response.status_code == 302 and "/connexion" in response.headers["Location"]
+
+
+def test_a_plugin_switched_off_disappears_at_once(app, demo):
+    client = signed_in(app, "mediation.a")
+    cached_view(client, "/veille/")
+    admin = signed_in(app, "admin")
+    response = post_form(admin, "/admin/extensions/veille", form_url="/admin/extensions")  # a toggle
+    assert response.status_code in (302, 303), response.status_code
+    assert client.get("/veille/").status_code == 404

@@ -5,25 +5,39 @@ from __future__ import annotations
 from flask import current_app, request
 from flask_login import login_user, logout_user
 from sqlalchemy import delete, select
-from sqlalchemy.orm import lazyload
+from sqlalchemy.orm import lazyload, make_transient_to_detached
 
 from ..dbtypes import utcnow
 from ..extensions import db, login_manager
+from ..page_cache import VersionMemo
 from .models import User, UserSession
+
+# Sessions and their accounts as last read, while nothing has been written (see VersionMemo): ending a
+# session, deactivating or editing an account are writes, after which the rows are read again.
+_signed_in = VersionMemo()
 
 
 @login_manager.user_loader
 def load_user(session_key: str) -> User | None:
-    # The memberships load when a page first reads them, not with every request's user: a page served from
-    # the page cache never needs them.
-    row = db.session.execute(
-        select(UserSession, User).join(User, User.id == UserSession.user_id).where(UserSession.key == session_key)
-        .options(lazyload(User.memberships))
-    ).first()
-    if row is None:
-        return None
-    user_session, user = row
-    if not user.active or utcnow() - user_session.created_at > current_app.config["SESSION_MAX_AGE"]:
+    known = _signed_in.get(session_key)
+    if known is not None:
+        created_at, columns = known
+        user = User(**columns)
+        make_transient_to_detached(user)  # a row as read from the database, not a new one
+        user = db.session.merge(user, load=False)  # attached to this request's session without a query
+    else:
+        # The memberships load when a page first reads them, not with every request's user: a page served
+        # from the page cache never needs them.
+        row = db.session.execute(
+            select(UserSession.created_at, User).join(User, User.id == UserSession.user_id)
+            .where(UserSession.key == session_key).options(lazyload(User.memberships))
+        ).first()
+        if row is None:
+            return None
+        created_at, user = row
+        _signed_in.put(session_key, (created_at, {column.key: getattr(user, column.key)
+                                                  for column in User.__mapper__.column_attrs}))
+    if not user.active or utcnow() - created_at > current_app.config["SESSION_MAX_AGE"]:
         return None
     user.current_session_key = session_key
     return user
