@@ -138,6 +138,21 @@ def environment(monkeypatch, tmp_path):
     logger.setLevel(level)
 
 
+def test_a_worker_freezes_its_app_out_of_the_garbage_collector(environment):
+    """What a worker builds once (its app) is never scanned by a full collection again: no 100 ms pauses."""
+    import gc
+
+    from qn_portal.serving import PortalServer
+
+    gc.unfreeze()
+    try:
+        server = PortalServer.__new__(PortalServer)  # load() alone, as each worker calls it after the fork
+        server.load()
+        assert gc.get_freeze_count() > 100_000
+    finally:
+        gc.unfreeze()
+
+
 def test_rate_limits_use_redis_when_given(environment):
     environment.setenv("QN_REDIS_URL", "redis://127.0.0.1:6379/3")
     assert create_app().config["RATELIMIT_STORAGE_URI"] == "redis://127.0.0.1:6379/3"
