@@ -59,6 +59,18 @@ def cached_view(client, url: str):
     raise AssertionError(f"{url} never came from the cache")
 
 
+def sent_to_sign_in(response) -> bool:
+    return response.status_code == 302 and "/connexion" in response.headers["Location"]
+
+
+def deactivate(app, email: str = "mediation.a@example.org") -> None:
+    from qn_portal.accounts.models import User
+
+    with app.app_context():
+        db.session.execute(update(User).where(User.email == email).values(active=False))
+        db.session.commit()
+
+
 def version(app) -> int:
     from qn_portal.page_cache import VERSION_KEY, get_cache
 
@@ -153,8 +165,7 @@ def test_an_ended_session_finds_nothing(app, demo):
     copy.set_cookie("qn_session", client.get_cookie("qn_session", domain="portail.test").value, domain="portail.test")
     assert copy.get("/tableau-de-bord").headers.get("X-Page-Cache") == "hit"
     post_form(client, "/deconnexion", form_url="/tableau-de-bord")
-    response = copy.get("/tableau-de-bord")
-    assert response.status_code == 302 and "/connexion" in response.headers["Location"]
+    assert sent_to_sign_in(copy.get("/tableau-de-bord"))
 
 
 def test_flash_messages_are_shown_once_and_never_cached(app, demo):
@@ -219,38 +230,29 @@ def test_off_without_redis_or_with_zero_seconds(migrated, tmp_path):
 
 
 def test_a_deactivated_account_is_signed_out_at_once(app, demo):
-    from qn_portal.accounts.models import User
-
     client = signed_in(app, "mediation.a")
     cached_view(client, "/tableau-de-bord")  # its session and account are now remembered by the worker
-    with app.app_context():
-        db.session.execute(update(User).where(User.email == "mediation.a@example.org").values(active=False))
-        db.session.commit()
-    response = client.get("/tableau-de-bord")
-    assert response.status_code == 302 and "/connexion" in response.headers["Location"]
+    deactivate(app)
+    assert sent_to_sign_in(client.get("/tableau-de-bord"))
 
 
 def test_what_a_worker_remembers_lives_no_longer_than_the_page_cache(app, demo, monkeypatch):
     """A write the portal does not see (made with psql, say) counts after PAGE_CACHE_SECONDS at the latest."""
     import time
 
-    from qn_portal.accounts.models import User
     from qn_portal.page_cache import VERSION_KEY, get_cache
 
     client = signed_in(app, "mediation.a")
     cached_view(client, "/tableau-de-bord")
     cache = get_cache(app)
     unseen = cache.redis.get(cache.prefix + VERSION_KEY)
-    with app.app_context():
-        db.session.execute(update(User).where(User.email == "mediation.a@example.org").values(active=False))
-        db.session.commit()
+    deactivate(app)
     cache.redis.set(cache.prefix + VERSION_KEY, unseen)  # as if the write had been made behind our back
     assert client.get("/tableau-de-bord").status_code == 200  # not seen yet: within the lifetime
     later = time.monotonic() + app.config["PAGE_CACHE_SECONDS"] + 1
     monkeypatch.setattr("qn_portal.page_cache.time.monotonic", lambda: later)
     cache.redis.delete(*cache.redis.scan_iter(PREFIX + "page:*"))  # the pages' own expiry, which Redis keeps
-    response = client.get("/tableau-de-bord")
-    assert response.status_code == 302 and "/connexion" in response.headers["Location"]
+    assert sent_to_sign_in(client.get("/tableau-de-bord"))
 
 
 def test_a_plugin_switched_off_disappears_at_once(app, demo):
