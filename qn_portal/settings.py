@@ -41,6 +41,9 @@ DEFAULTS = {
     # None: REDIS_URL when set, else memory:// (per process). QN_RATELIMIT_STORAGE_URI, when set, wins.
     "RATELIMIT_STORAGE_URI": None,
     "RATELIMIT_HEADERS_ENABLED": False,
+    # Redis down: count in each process's memory until it answers again (weaker limits, but still limits),
+    # instead of failing every rate-limited request (sign-in, reset mails, the API) with an error.
+    "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
     "RATELIMIT_LOGIN_ACCOUNT": "10 per 15 minutes; 100 per day",
     "RATELIMIT_LOGIN_ADDRESS": "30 per 15 minutes; 500 per day",
     "RATELIMIT_MAIL_ACCOUNT": "3 per hour; 10 per day",

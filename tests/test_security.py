@@ -286,6 +286,18 @@ def csrf_value(response) -> str:
     return CSRF_RE.search(response.get_data(as_text=True)).group(1)
 
 
+def test_limits_fall_back_to_memory_when_redis_does_not_answer(migrated, tmp_path, demo, app):
+    """Sign-in keeps working, and keeps being limited, when the shared storage of the limits is down."""
+    from conftest import make_config
+
+    from qn_portal import create_app
+
+    down = create_app(make_config(migrated, tmp_path, **LIMITS, RATELIMIT_STORAGE_URI="redis://127.0.0.1:1/0"))
+    client = down.test_client()
+    answers = [try_login(client, "direction.b@example.org", f"203.0.113.{n}").status_code for n in range(4)]
+    assert answers == [200, 200, 200, 429]
+
+
 def test_successful_logins_do_not_count(app, demo):
     for attempt in range(5):
         client = app.test_client()
