@@ -218,7 +218,7 @@ def render_contribution(contribution) -> str:
 
 
 def configure_errors(app: Flask) -> None:
-    from flask import render_template
+    from flask import make_response, render_template
     from flask_babel import gettext as _
     from flask_wtf.csrf import CSRFError
     from sqlalchemy.exc import OperationalError
@@ -254,7 +254,12 @@ def configure_errors(app: Flask) -> None:
         # database one refused request at a time. The log line is enough to spot an attack and its source.
         app.logger.warning("rate limit reached: %s %s from %s (%s)", request.method, request.path,
                            request.remote_addr, getattr(error, "description", ""))
-        return render_error(429)
+        response = make_response(render_error(429))
+        # When to come back (RFC 9110): the end of the window of the limit that was reached.
+        limit = limiter.current_limit
+        if limit is not None:
+            response.headers["Retry-After"] = str(max(1, int(limit.reset_at - time.time())))
+        return response
 
     @app.errorhandler(403)
     def forbidden(error):

@@ -241,6 +241,7 @@ def assert_limited(response) -> None:
     assert response.status_code == 429
     assert TOO_MANY in text_of(response)
     assert_security_headers(response)
+    assert 0 < int(response.headers["Retry-After"]) <= 60  # the limits here are "per minute"
 
 
 def test_failed_logins_for_one_account_are_limited_across_addresses(client, demo, caplog):
