@@ -139,22 +139,24 @@ def toggle_plugin(name: str):
     return redirect(url_for("admin.plugins"))
 
 
+def journal_filters():
+    """The journal's filter form read from the query string and validated (the page and its export alike)."""
+    from ..audit.journal import JournalFilterForm, recorded_actions
+
+    form = JournalFilterForm(formdata=request.args)
+    form.set_choices(recorded_actions())
+    form.validate()
+    return form
+
+
 @bp.route("/journal")
 @login_required
 @requires("audit.view")
 def journal():
     """The audit log, newest first, with filters sent by GET (they stay in the URL and in the page links)."""
-    from ..audit.journal import (
-        ACTION_LABELS,
-        OUTCOME_LABELS,
-        JournalFilterForm,
-        filtered_entries,
-        recorded_actions,
-    )
+    from ..audit.journal import ACTION_LABELS, OUTCOME_LABELS, filtered_entries
 
-    form = JournalFilterForm(formdata=request.args)
-    form.set_choices(recorded_actions())
-    form.validate()
+    form = journal_filters()
     page = paginate(filtered_entries(form))
     filtered = any(request.args.get(name) for name in ("action", "person", "date_from", "date_to", "outcome"))
     return render_template("admin/audit.html", form=form, page=page, filtered=filtered,
@@ -166,18 +168,9 @@ def journal():
 @requires("audit.view")
 def journal_csv():
     """The filtered journal, every page of it, newest first (e-mails and addresses: the export is audited)."""
-    from ..audit.journal import (
-        ACTION_LABELS,
-        OUTCOME_LABELS,
-        JournalFilterForm,
-        filtered_entries,
-        recorded_actions,
-    )
+    from ..audit.journal import ACTION_LABELS, OUTCOME_LABELS, filtered_entries
 
-    form = JournalFilterForm(formdata=request.args)
-    form.set_choices(recorded_actions())
-    form.validate()
-    statement = filtered_entries(form)
+    statement = filtered_entries(journal_filters())
     audit_export("journal d'audit", count_rows(statement))
 
     def rows():

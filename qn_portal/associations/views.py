@@ -47,15 +47,21 @@ def association_or_404(slug: str) -> Association:
 # --- the directory and an association's page -------------------------------------------------------------
 
 
-@bp.route("/")
-@login_required
-def index():
+def directory_filters() -> tuple[DirectoryFilterForm, dict, object]:
+    """The directory's filter form read from the query string, the values chosen, and the matching select
+    (the page and its CSV export filter alike)."""
     form = DirectoryFilterForm(request.args)
-    communes, neighbourhoods, cohorts = services.directory_choices()
-    form.set_choices(communes, neighbourhoods, cohorts)
+    form.set_choices(*services.directory_choices())
     filters = {name: form.selected(form[name]) for name in ("commune", "neighbourhood", "cohort", "status")}
     statement = services.directory_statement(filters["commune"], filters["neighbourhood"], filters["cohort"],
                                              filters["status"])
+    return form, filters, statement
+
+
+@bp.route("/")
+@login_required
+def index():
+    form, filters, statement = directory_filters()
     summary = services.directory_summary(statement)
     page = paginate(statement.order_by(Association.name, Association.id))
     return render_template("associations/index.html", page=page, form=form, summary=summary,
@@ -68,13 +74,8 @@ def index():
 @login_required
 def index_csv():
     """The directory with the page's filters, every page of it (what the page shows: no contact details)."""
-    form = DirectoryFilterForm(request.args)
-    communes, neighbourhoods, cohorts = services.directory_choices()
-    form.set_choices(communes, neighbourhoods, cohorts)
-    filters = {name: form.selected(form[name]) for name in ("commune", "neighbourhood", "cohort", "status")}
-    statement = (services.directory_statement(filters["commune"], filters["neighbourhood"], filters["cohort"],
-                                              filters["status"])
-                 .options(selectinload(Association.neighbourhood)).order_by(Association.name, Association.id))
+    _form, _filters, statement = directory_filters()
+    statement = statement.options(selectinload(Association.neighbourhood)).order_by(Association.name, Association.id)
     rows = ([a.name, a.neighbourhood.name if a.neighbourhood else None, a.commune, a.status_label, a.cohort]
             for a in stream_scalars(statement))
     return csv_response([_("Association"), _("Quartier"), _("Commune"), _("Statut"), _("Promotion")], rows,
