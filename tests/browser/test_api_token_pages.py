@@ -4,6 +4,7 @@ the secret once and the list), use it from outside the browser, revoke it; then 
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from .test_journeys import assert_accessible, assert_no_horizontal_scroll, sign_in, sign_out
 
@@ -37,7 +38,7 @@ def test_create_use_and_revoke_a_token(browser, live_server):
     assert "Tableau de la mairie" in page.locator("#api-tokens-section table").inner_text()
     assert_accessible(page, "/compte (with a token)", KEY)
     page.click("#api-tokens-section table button >> text=Révoquer")
-    assert "est révoqué" in page.locator("main").inner_text()
+    expect(page.locator("main")).to_contain_text("est révoqué")
     answer = context.request.get(f"{base}/api/v1/veille/posts", headers={"Authorization": f"Bearer {secret}"})
     assert answer.status == 401 and answer.json()["error"]["code"] == "unauthorized"
     sign_out(page, base)

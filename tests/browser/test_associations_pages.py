@@ -4,6 +4,7 @@ errors, the directory's filters and the member switch without JavaScript."""
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from .test_journeys import assert_accessible, assert_no_horizontal_scroll, sign_in
 
@@ -60,11 +61,10 @@ def test_directory_filters_and_switch_without_javascript(browser, live_server):
     sign_in(page, base, "direction.b")
     page.select_option("#current-association", label="Dravemont Avenir Numérique")
     page.click(".association-switch button")
-    assert "Vous travaillez maintenant pour Dravemont Avenir Numérique." in page.content()
+    expect(page.locator("body")).to_contain_text("Vous travaillez maintenant pour Dravemont Avenir Numérique.")
     page.goto(base + "/associations/")
     page.select_option("#commune", "Bordeaux")
     page.select_option("#status", "alumni")
     page.click("form.filters button[type=submit]")
-    cards = page.locator(".cards h3").all_inner_texts()
-    assert cards == ["Bacalan Clic", "Les Aubiers en Ligne"]
+    expect(page.locator(".cards h3")).to_have_text(["Bacalan Clic", "Les Aubiers en Ligne"], use_inner_text=True)
     context.close()

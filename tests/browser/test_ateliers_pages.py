@@ -3,7 +3,10 @@ without JavaScript."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
+from playwright.sync_api import expect
 
 from .test_journeys import assert_accessible, assert_no_horizontal_scroll, sign_in
 
@@ -114,7 +117,7 @@ def test_linked_resources_form_without_javascript_on_a_phone_then_the_section(br
     assert_no_horizontal_scroll(page, "workshop form with a refused resource line")
     page.fill("#resources", f"{base}/ressources/{sms}")
     page.click("main form button[type=submit]")
-    assert page.url.endswith("/ateliers/ateliers/1")
+    expect(page).to_have_url(re.compile(r"/ateliers/ateliers/1$"))
     assert "Envoyer son premier SMS avec photo" in page.inner_text("section[aria-labelledby=ressources-liees]")
     assert_no_horizontal_scroll(page, "workshop page with linked resources")
     context.close()

@@ -61,6 +61,8 @@ def assert_no_horizontal_scroll(page, path):
 
 
 def assert_accessible(page, path, role):
+    # After a click that navigates, Playwright returns once the next page is committed: audit it whole.
+    page.wait_for_load_state("load")
     violations = Axe().run(page, options={"runOnly": {"type": "tag", "values": AXE_TAGS}}).response["violations"]
     details = [(v["id"], [node["target"] for node in v["nodes"]][:3]) for v in violations]
     assert not violations, f"axe violations on {path} as {role}: {details}"

@@ -4,6 +4,7 @@ whole round without JavaScript on a phone: open a notification, mark read, set a
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from .test_journeys import assert_accessible, assert_no_horizontal_scroll, sign_in
 
@@ -28,7 +29,8 @@ def test_notification_pages_are_accessible(browser, live_server):
     sign_in(page, base, "direction.b")
     assert "(4 non lues)" in page.locator("header .account").inner_text()
     page.click("header .account a[href='/notifications']")
-    assert page.url == f"{base}/notifications"
+    expect(page).to_have_url(f"{base}/notifications")
+    page.wait_for_load_state()
     assert_accessible(page, "/notifications", "direction.b")
     page.goto(f"{base}/compte/notifications")
     assert_accessible(page, "/compte/notifications", "direction.b")
@@ -48,18 +50,18 @@ def test_notifications_without_javascript_on_a_phone(browser, live_server):
     page.goto(f"{base}/notifications")
     assert_no_horizontal_scroll(page, "/notifications")
     page.click("main li:first-child .notification-title")
-    assert page.url == f"{base}/associations/"
+    expect(page).to_have_url(f"{base}/associations/")
     page.goto(f"{base}/notifications")
     assert page.locator("main .notification-unread").count() == 2
     page.click("main .notification-unread button.secondary >> nth=0")
-    assert "Notification marquée comme lue." in page.content()
+    expect(page.locator("body")).to_contain_text("Notification marquée comme lue.")
     page.click("text=Tout marquer comme lu")
-    assert page.locator("main .notification-unread").count() == 0
-    assert page.locator("header .badge").count() == 0
+    expect(page.locator("main .notification-unread")).to_have_count(0)
+    expect(page.locator("header .badge")).to_have_count(0)
     page.goto(f"{base}/compte/notifications")
     assert_no_horizontal_scroll(page, "/compte/notifications")
     page.check("#kind__core__membership_changed-3")
     page.click("main form button[type=submit]")
-    assert "Vos préférences de notification sont enregistrées." in page.content()
+    expect(page.locator("body")).to_contain_text("Vos préférences de notification sont enregistrées.")
     assert page.is_checked("#kind__core__membership_changed-3")
     context.close()

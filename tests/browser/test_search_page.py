@@ -6,10 +6,9 @@ from __future__ import annotations
 import re
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
-from conftest import DEMO_PASSWORD
+from playwright.sync_api import expect
 
-AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
+from .test_journeys import assert_accessible, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -35,28 +34,17 @@ def indexed_portal(live_server):
     return live_server
 
 
-def sign_in(page, base, role="mediation.a"):
-    page.goto(f"{base}/connexion")
-    page.fill("#email", f"{role}@example.org")
-    page.fill("#password", DEMO_PASSWORD)
-    page.click("main button[type=submit]")
-    page.wait_for_url(f"{base}/tableau-de-bord")
-
-
-def assert_accessible(page, label):
-    violations = Axe().run(page, options={"runOnly": {"type": "tag", "values": AXE_TAGS}}).response["violations"]
-    details = [(v["id"], [node["target"] for node in v["nodes"]][:3]) for v in violations]
-    assert not violations, f"axe violations on {label}: {details}"
-
-
 @pytest.mark.parametrize("javascript", [True, False])
 def test_search_from_the_box_on_every_page(browser, indexed_portal, javascript):
     base = indexed_portal.url
     context = browser.new_context(java_script_enabled=javascript, locale="fr-FR")
     page = context.new_page()
     # axe-core runs in the page: without JavaScript, check what the page does, not how it reads.
-    check = assert_accessible if javascript else (lambda page, label: None)
-    sign_in(page, base)
+    def check(page, label):
+        if javascript:
+            assert_accessible(page, label, "mediation.a")
+
+    sign_in(page, base, "mediation.a")
     page.fill("#site-search-q", "ATELIERS numeriques")
     page.press("#site-search-q", "Enter")
     page.wait_for_url(re.compile(r"/recherche\?q="))
@@ -67,20 +55,21 @@ def test_search_from_the_box_on_every_page(browser, indexed_portal, javascript):
     assert page.locator("main mark").count() > 0
     check(page, "results")
 
+    # A click returns once the next page starts loading: web-first assertions wait for what it shows.
     page.click("text=Page suivante")
-    assert page.locator("main h2").all_inner_texts() == ["Note (24 résultats)", "Guide (1 résultat)"]
+    expect(page.locator("main h2")).to_have_text(["Note (24 résultats)", "Guide (1 résultat)"], use_inner_text=True)
     check(page, "results, page 2")
 
     page.click("main nav.kinds >> text=Guide (1)")
-    assert page.locator("main ol.results li").count() == 1
-    assert page.get_attribute("main nav.kinds a[aria-current=page]", "href").endswith("type=Guide")
+    expect(page.locator("main ol.results li")).to_have_count(1)
+    expect(page.locator("main nav.kinds a[aria-current=page]")).to_have_attribute("href", re.compile(r"type=Guide$"))
     check(page, "results of one kind")
 
     for query, message in (("okapi", "Aucun résultat"), ('"*NEAR(', "Aucun résultat"),
                            ("()", "ne contient aucun mot"), ("le de", "trop courants")):
         page.fill("#site-search-q", query)
-        page.press("#site-search-q", "Enter")
-        page.wait_for_load_state("load")
+        with page.expect_navigation():
+            page.press("#site-search-q", "Enter")
         assert message in page.locator("main").inner_text(), query
         check(page, f"message for {query!r}")
     context.close()
@@ -90,7 +79,7 @@ def test_results_fit_a_phone(browser, indexed_portal):
     base = indexed_portal.url
     context = browser.new_context(viewport={"width": 360, "height": 640}, java_script_enabled=False)
     page = context.new_page()
-    sign_in(page, base)
+    sign_in(page, base, "mediation.a")
     page.goto(f"{base}/recherche?q=tablette")
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= page.evaluate("window.innerWidth"), f"the results page scrolls horizontally: {width}px"

@@ -14,6 +14,7 @@ import time
 import pyotp
 import pytest
 from conftest import DEMO_PASSWORD
+from playwright.sync_api import expect
 
 from .test_journeys import assert_accessible, assert_no_horizontal_scroll, sign_in, sign_out
 
@@ -61,8 +62,8 @@ def test_enrol_then_sign_in_with_a_code_then_with_a_recovery_code(browser, live_
 
     page.fill("#code", pyotp.TOTP(secret).now())
     page.click("main form button[type=submit] >> text=Activer la double authentification")
+    expect(page.locator("main .recovery-codes code")).to_have_count(10)
     codes = page.locator("main .recovery-codes code").all_inner_texts()
-    assert len(codes) == 10
     assert_accessible(page, "recovery codes", KEY)
     sign_out(page, base)
 
