@@ -90,6 +90,11 @@ DEFAULTS = {
     "PROXY_FIX_HOPS": 0,
 }
 
+# Durations: a timedelta in config.py, seconds in the environment (QN_SESSION_MAX_AGE=86400); the code that
+# reads them compares them with datetimes, so every layer's value becomes a timedelta here.
+DURATION_SETTINGS = ("SESSION_MAX_AGE", "REMEMBER_COOKIE_DURATION", "INVITATION_MAX_AGE", "RESET_MAX_AGE",
+                     "TWO_FACTOR_PENDING_MAX_AGE", "TRUSTED_DEVICE_MAX_AGE")
+
 # Values that must never be a production secret.
 KNOWN_BAD_SECRETS = {"", "dev", "changeme", "secret", "test", "development"}
 
@@ -111,8 +116,8 @@ def load_settings(app: Flask, test_config: dict | None) -> None:
 
     app.config["DISABLED_PLUGINS"] = _as_list(app.config["DISABLED_PLUGINS"])
     app.config["REQUIRED_PLUGINS"] = _as_list(app.config["REQUIRED_PLUGINS"])
-    for name in ("TWO_FACTOR_PENDING_MAX_AGE", "TRUSTED_DEVICE_MAX_AGE"):
-        app.config[name] = _as_duration(app.config[name])
+    for name in DURATION_SETTINGS:
+        app.config[name] = _as_duration(name, app.config[name])
     app.config.setdefault("UPLOAD_FOLDER", os.path.join(app.instance_path, "uploads"))
     if not app.config.get("RATELIMIT_STORAGE_URI"):
         app.config["RATELIMIT_STORAGE_URI"] = app.config.get("REDIS_URL") or "memory://"
@@ -143,9 +148,15 @@ def _as_list(value) -> list[str]:
     return list(value or [])
 
 
-def _as_duration(value) -> timedelta:
+def _as_duration(name: str, value) -> timedelta:
     """A duration: a ``timedelta`` as written in ``config.py``, or seconds as an environment variable gives."""
-    return value if isinstance(value, timedelta) else timedelta(seconds=int(value))
+    if isinstance(value, timedelta):
+        return value
+    # bool is an int: QN_SESSION_MAX_AGE=true would otherwise mean one second.
+    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+        return timedelta(seconds=value)
+    raise ConfigurationError(f"{name} must be a positive number of seconds (QN_{name}=86400) or a timedelta, "
+                             f"not {value!r}.")
 
 
 def _two_factor_roles(app: Flask, production: bool) -> None:

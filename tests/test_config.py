@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import stat
+from datetime import timedelta
 
 import pytest
 
@@ -145,3 +146,18 @@ def test_security_defaults():
     assert config["WTF_CSRF_TIME_LIMIT"] is None
     assert config["REMEMBER_COOKIE_DURATION"].days <= 30
     assert config["SESSION_COOKIE_SECURE"] is False  # development over plain http still signs in
+
+
+@pytest.mark.parametrize("name", ["SESSION_MAX_AGE", "REMEMBER_COOKIE_DURATION", "INVITATION_MAX_AGE",
+                                  "RESET_MAX_AGE", "TWO_FACTOR_PENDING_MAX_AGE", "TRUSTED_DEVICE_MAX_AGE"])
+def test_durations_from_the_environment_are_seconds(monkeypatch, name):
+    monkeypatch.setenv(f"QN_{name}", "5400")
+    assert create_app().config[name] == timedelta(minutes=90)
+
+
+@pytest.mark.parametrize("value", ["0", "-60", "true", '"un jour"', "1.5"])
+def test_a_duration_that_is_not_seconds_is_refused_at_start_up(monkeypatch, value):
+    monkeypatch.setenv("QN_SESSION_MAX_AGE", value)
+    with pytest.raises(ConfigurationError, match="SESSION_MAX_AGE must be a positive number of seconds"):
+        create_app()
+
