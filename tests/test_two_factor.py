@@ -28,6 +28,7 @@ from qn_portal import create_app
 from qn_portal.accounts import two_factor
 from qn_portal.accounts.models import RecoveryCode, TrustedDevice, User, UserSession
 from qn_portal.audit.models import AuditEntry
+from qn_portal.cli import main
 from qn_portal.extensions import db
 from qn_portal.mail import outbox
 from qn_portal.settings import ConfigurationError
@@ -600,6 +601,62 @@ def test_an_admin_resets_a_lost_second_factor(app, demo, clock):
     assert "Pour votre propre compte" in text(admin.get(path_of(own)))
     with app.app_context():
         assert len(outbox()) == 1  # no second mail for what did nothing
+
+
+def sessions_of(app, key: str) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(UserSession).join(User)
+                                 .where(User.email == email(key)))
+
+
+@pytest.mark.parametrize("config_overrides", [{**ENFORCED, "RATELIMIT_ENABLED": False}])
+def test_the_command_line_resets_the_last_admins_second_factor(app, demo, clock, runner, config_overrides):
+    secret, _codes = enrol_directly(app, "admin")
+    browsers = []
+    for trust in (True, False):
+        browser = app.test_client()
+        password_step(browser, "admin")
+        assert path_of(code_step(browser, clock.code(secret), trust=trust)) == DASHBOARD
+        clock.advance(30)
+        browsers.append(browser)
+    waiting = app.test_client()
+    password_step(waiting, "admin")  # at the code step when the reset happens
+    bystander = signed_in(app, "mediation.a")
+
+    result = runner.invoke(main, ["users", "reset-two-factor", " Admin@Example.org "])
+    assert result.exit_code == 0, (result.output, result.exception)
+    assert "Two-factor sign-in turned off for admin@example.org; 2 session(s) ended." in result.output
+    user = get_user(app, "admin")
+    assert (user.totp_secret, user.totp_confirmed_at, user.totp_last_step) == (None, None, 0)
+    with app.app_context():
+        for model in (RecoveryCode, TrustedDevice):
+            assert db.session.scalar(select(func.count()).select_from(model).where(model.user_id == user.id)) == 0
+        (entry,) = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "two_factor.reset"))
+        assert (entry.user_id, entry.outcome, entry.target) == (None, "ok", "Alex Admin <admin@example.org>")
+        assert details((entry.outcome, entry.details)) == {"account_id": user.id, "via": "command line",
+                                                           "sessions_ended": 2}
+    assert sessions_of(app, "admin") == 0
+    assert not any(is_signed_in(browser) for browser in browsers)
+    assert path_of(waiting.get(CODE_STEP)) == "/connexion"  # the wait at the code step is over too
+    assert is_signed_in(bystander)
+    # The password alone signs in again, on the trusted browser too, straight to enrolment (the role requires it).
+    assert path_of(login(browsers[0], email("admin"))) == ENROLMENT
+
+
+def test_the_command_line_reset_refuses_an_unknown_address_and_leaves_others_alone(app, demo, runner):
+    enrol_directly(app, "mediation.a")
+    result = runner.invoke(main, ["users", "reset-two-factor", "personne@example.org"])
+    assert result.exit_code == 1
+    assert "No account with the e-mail address 'personne@example.org'." in result.output
+    assert get_user(app, "mediation.a").totp_confirmed_at is not None
+    # An account without a second factor: nothing to do, and nothing recorded.
+    client = signed_in(app, "mediation.b")
+    result = runner.invoke(main, ["users", "reset-two-factor", email("mediation.b")])
+    assert result.exit_code == 0, result.output
+    assert "mediation.b@example.org has no two-factor sign-in: nothing to reset." in result.output
+    assert is_signed_in(client)
+    assert audit_rows(app, "two_factor.reset") == []
+    assert runner.invoke(main, ["users", "reset-two-factor"]).exit_code == 2  # the address is required
 
 
 def test_only_admins_may_reset(app, demo):
