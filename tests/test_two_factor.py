@@ -564,6 +564,7 @@ def test_production_requires_it_for_admins_and_coordinators_by_default(monkeypat
 def test_an_admin_resets_a_lost_second_factor(app, demo, clock):
     coordinator = signed_in(app, "coordination")
     secret, codes = enrol(app, coordinator, clock, "coordination")
+    assert is_signed_in(coordinator)
     with app.app_context():
         user = User.by_email(email("coordination"))
         two_factor.trust_device(user, "Téléphone perdu")
@@ -584,6 +585,10 @@ def test_an_admin_resets_a_lost_second_factor(app, demo, clock):
             assert db.session.scalar(select(func.count()).select_from(model).where(model.user_id == target)) == 0
         (entry,) = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "two_factor.reset"))
         assert (entry.user_id, entry.target) == (demo["users"]["admin"], "Camille Coordination <coordination@example.org>")
+        assert json.loads(entry.details)["sessions_ended"] == 1
+    # Sessions opened with the lost factor end: whoever holds the phone or the computer is signed out.
+    assert not is_signed_in(coordinator)
+    with app.app_context():
         (message,) = list(outbox())
     assert message["To"] == email("coordination")
     assert message["Subject"] == "Votre double authentification a été réinitialisée"
