@@ -451,6 +451,44 @@ def test_switching_off_needs_the_password_or_a_code(app, demo, clock):
     assert [outcome for outcome, _ in audit_rows(app, "two_factor.disabled")] == ["failed", "failed", "ok"]
 
 
+def test_switching_on_ends_the_other_sessions_and_keeps_this_one(app, demo, clock):
+    phone = signed_in(app, "mediation.a")
+    laptop = signed_in(app, "mediation.a")
+    bystander = signed_in(app, "mediation.b")
+    post_form(laptop, f"{ENROLMENT}/activer", form_url=ENROLMENT)
+    secret = secret_of(app, "mediation.a")
+    # Neither starting an enrolment nor a wrong first code ends anything.
+    assert post_form(laptop, ENROLMENT, {"code": clock.code(secret, 3)}).status_code == 200
+    assert is_signed_in(phone)
+    response = post_form(laptop, ENROLMENT, {"code": clock.code(secret)})
+    assert "Vos autres sessions ont été fermées" in words(response)
+    assert is_signed_in(laptop) and is_signed_in(bystander)
+    assert not is_signed_in(phone)
+    assert sessions_of(app, "mediation.a") == 1
+    assert details(audit_rows(app, "two_factor.enabled")[-1]) == {"sessions_ended": 1}
+
+
+def test_switching_off_ends_the_other_sessions_and_forgets_trusted_browsers(app, demo, clock):
+    secret, _codes = enrol_directly(app, "mediation.a")
+    sessions = []
+    for _browser in range(2):
+        client = app.test_client()
+        password_step(client, "mediation.a")
+        assert path_of(code_step(client, clock.code(secret), trust=True)) == DASHBOARD
+        clock.advance(30)
+        sessions.append(client)
+    phone, laptop = sessions
+    response = post_form(laptop, f"{ENROLMENT}/desactiver", {"current_password": DEMO_PASSWORD})
+    assert path_of(response) == ENROLMENT
+    assert "et vos autres sessions ont été fermées" in text(laptop.get(ENROLMENT))
+    assert is_signed_in(laptop)
+    assert not is_signed_in(phone)
+    assert sessions_of(app, "mediation.a") == 1
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(TrustedDevice)) == 0
+    assert details(audit_rows(app, "two_factor.disabled")[-1]) == {"sessions_ended": 1}
+
+
 # --- the policy: required for some roles ------------------------------------------------------------------------
 
 
