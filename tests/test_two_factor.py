@@ -763,6 +763,33 @@ def test_wrong_codes_on_the_account_pages_count_too(app, demo, clock, config_ove
                      form_url=ENROLMENT).status_code == 429
 
 
+@pytest.mark.parametrize("config_overrides", [LIMITS])
+def test_wrong_first_codes_at_enrolment_are_limited(app, demo, clock, config_overrides):
+    client = signed_in(app, "mediation.a")
+    post_form(client, f"{ENROLMENT}/activer", form_url=ENROLMENT)
+    secret = secret_of(app, "mediation.a")
+    for steps in (-3, 3, -4):
+        assert post_form(client, ENROLMENT, {"code": clock.code(secret, steps)}).status_code == 200
+    locked = post_form(client, ENROLMENT, {"code": clock.code(secret)})
+    assert locked.status_code == 429 and int(locked.headers["Retry-After"]) > 0
+    assert "Trop de tentatives" in text(locked)
+    assert get_user(app, "mediation.a").totp_confirmed_at is None
+
+
+@pytest.mark.parametrize("config_overrides", [LIMITS])
+def test_wrong_passwords_and_codes_to_switch_off_are_limited(app, demo, clock, config_overrides):
+    secret, _codes = enrol(app, signed_in(app, "mediation.a"), clock, "mediation.a")
+    client = app.test_client()
+    password_step(client, "mediation.a")
+    assert path_of(code_step(client, clock.code(secret))) == DASHBOARD
+    url = f"{ENROLMENT}/desactiver"
+    assert post_form(client, url, {"current_password": "pas le bon mot de passe"}).status_code == 200
+    assert post_form(client, url, {"code": clock.code(secret, -2)}).status_code == 200
+    assert post_form(client, url, {"current_password": "toujours pas le bon"}).status_code == 200
+    assert post_form(client, url, {"current_password": DEMO_PASSWORD}).status_code == 429
+    assert get_user(app, "mediation.a").totp_confirmed_at is not None
+
+
 # --- trusted browsers ------------------------------------------------------------------------------------------
 
 
