@@ -11,6 +11,7 @@ from flask.cli import with_appcontext
 
 from .accounts.models import ADMIN, User, normalise_email
 from .accounts.passwords import hash_password, password_problem
+from .accounts.services import reset_two_factor
 from .backup import backup_command, restore_command
 from .dbtypes import utcnow
 from .extensions import db
@@ -126,8 +127,6 @@ def users_reset_two_factor(email):
 
     Its secret, recovery codes and trusted browsers are deleted and every session of the account ends: the next
     sign-in takes the password alone, then enrolment again if the role requires a second factor."""
-    from .accounts.services import reset_two_factor
-
     user = User.by_email(email)
     if user is None:
         raise click.ClickException(f"No account with the e-mail address {normalise_email(email)!r}.")
@@ -214,5 +213,5 @@ def audit_purge(older_than_days):
     click.echo(f"{count} audit entries older than {older_than_days} days deleted.")
 
 
-CORE_COMMANDS = [create_admin, users_group, seed_demo_command, plugins_command, search_group, audit_group, backup_command,
-                 restore_command]
+CORE_COMMANDS = [create_admin, users_group, seed_demo_command, plugins_command, search_group, audit_group,
+                 backup_command, restore_command]
