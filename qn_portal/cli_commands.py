@@ -1,4 +1,4 @@
-"""The core's commands under ``qn-portal``: db, create-admin, seed-demo, plugins, search, audit, backup,
+"""The core's commands under ``qn-portal``: db, create-admin, users, seed-demo, plugins, search, audit, backup,
 restore (``serve`` is in ``serving.py``)."""
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from flask.cli import with_appcontext
 
 from .accounts.models import ADMIN, User, normalise_email
 from .accounts.passwords import hash_password, password_problem
+from .accounts.services import reset_two_factor
 from .backup import backup_command, restore_command
 from .dbtypes import utcnow
 from .extensions import db
@@ -113,6 +114,33 @@ def create_admin(email, name, password):
     click.echo(f"Admin ready: {email}")
 
 
+@click.group("users")
+def users_group():
+    """Accounts: what an operator does from the server when no admin can do it from the pages."""
+
+
+@users_group.command("reset-two-factor")
+@click.argument("email")
+@with_appcontext
+def users_reset_two_factor(email):
+    """Turn off two-factor sign-in for EMAIL, who lost their phone and recovery codes (e.g. the last admin).
+
+    Its secret, recovery codes and trusted browsers are deleted and every session of the account ends: the next
+    sign-in takes the password alone, then enrolment again if the role requires a second factor."""
+    user = User.by_email(email)
+    if user is None:
+        raise click.ClickException(f"No account with the e-mail address {normalise_email(email)!r}.")
+    if not user.totp_secret:
+        click.echo(f"{user.email} has no two-factor sign-in: nothing to reset.")
+        return
+    ended = reset_two_factor(user)
+    db.session.commit()
+    # No one is signed in here: the entry names the account and says where the reset came from.
+    audit("two_factor.reset", target=user, account_id=user.id, via="command line", sessions_ended=ended)
+    click.echo(f"Two-factor sign-in turned off for {user.email}; {ended} session(s) ended. "
+               "They sign in with their password and can enrol again from their profile.")
+
+
 @click.command("seed-demo")
 @click.option("--volume", type=click.Choice(["d1", "tiny"]), default=None,
               help="Also generate bulk data at this volume, for the benchmark (bench/): d1 is 10⁴ resources…")
@@ -185,5 +213,5 @@ def audit_purge(older_than_days):
     click.echo(f"{count} audit entries older than {older_than_days} days deleted.")
 
 
-CORE_COMMANDS = [create_admin, seed_demo_command, plugins_command, search_group, audit_group, backup_command,
-                 restore_command]
+CORE_COMMANDS = [create_admin, users_group, seed_demo_command, plugins_command, search_group, audit_group,
+                 backup_command, restore_command]

@@ -44,6 +44,9 @@ DEFAULTS = {
     # Redis down: count in each process's memory until it answers again (weaker limits, but still limits),
     # instead of failing every rate-limited request (sign-in, reset mails, the API) with an error.
     "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+    # Failed attempts per account, wherever a password or a code is checked: sign-in and its code step, the
+    # current password of the password change, the codes of the two-factor pages. Failed attempts per address
+    # (sign-in and its code step) below.
     "RATELIMIT_LOGIN_ACCOUNT": "10 per 15 minutes; 100 per day",
     "RATELIMIT_LOGIN_ADDRESS": "30 per 15 minutes; 500 per day",
     "RATELIMIT_MAIL_ACCOUNT": "3 per hour; 10 per day",

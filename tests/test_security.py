@@ -8,6 +8,7 @@ import logging
 import pytest
 from conftest import DEMO_PASSWORD, csrf_token, login, make_config, post_form
 from sqlalchemy import func, select
+from werkzeug.security import check_password_hash
 
 from qn_portal import create_app
 from qn_portal.accounts.models import User, UserSession
@@ -279,6 +280,36 @@ def test_unknown_and_known_emails_are_limited_alike(client, demo):
     def visible(response):
         return text_of(response).replace("direction.b@example.org", "").replace("personne@example.org", "")
     assert visible(known[0]).replace(csrf_value(known[0]), "") == visible(unknown[0]).replace(csrf_value(unknown[0]), "")
+
+
+NEW_PASSWORD = "girafe trombone cerisier 42"
+
+
+def change_password(client, current: str, new: str = NEW_PASSWORD):
+    return post_form(client, "/compte/mot-de-passe", {"current_password": current, "password": new, "confirm": new})
+
+
+def test_wrong_current_passwords_are_limited_with_sign_in_per_account(app, demo):
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = "203.0.113.20"
+    assert login(client, "mediation.a@example.org").status_code == 302  # a right password costs nothing
+    # Errors that prove nothing about the current password cost nothing either.
+    weak = change_password(client, DEMO_PASSWORD, "azertyuiop123")
+    assert weak.status_code == 200 and "Le mot de passe actuel est incorrect." not in text_of(weak)
+    wrong = change_password(client, WRONG_PASSWORD)  # 1
+    assert wrong.status_code == 200 and "Le mot de passe actuel est incorrect." in text_of(wrong)
+    assert try_login(app.test_client(), "mediation.a@example.org", "203.0.113.21").status_code == 200  # 2, sign-in
+    assert change_password(client, WRONG_PASSWORD).status_code == 200  # 3
+    # Locked: even the right current password is turned away, as at sign-in, with the same page and Retry-After.
+    assert_limited(change_password(client, DEMO_PASSWORD))
+    with app.app_context():
+        assert check_password_hash(User.by_email("mediation.a@example.org").password_hash, DEMO_PASSWORD)
+    assert_limited(try_login(app.test_client(), "mediation.a@example.org", "203.0.113.22", password=DEMO_PASSWORD))
+    # The page itself still opens, and another account is not affected.
+    assert client.get("/compte/mot-de-passe").status_code == 200
+    other = app.test_client()
+    assert login(other, "mediation.b@example.org").status_code == 302
+    assert change_password(other, DEMO_PASSWORD).status_code == 302
 
 
 def csrf_value(response) -> str:

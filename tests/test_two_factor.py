@@ -28,6 +28,7 @@ from qn_portal import create_app
 from qn_portal.accounts import two_factor
 from qn_portal.accounts.models import RecoveryCode, TrustedDevice, User, UserSession
 from qn_portal.audit.models import AuditEntry
+from qn_portal.cli import main
 from qn_portal.extensions import db
 from qn_portal.mail import outbox
 from qn_portal.settings import ConfigurationError
@@ -450,6 +451,44 @@ def test_switching_off_needs_the_password_or_a_code(app, demo, clock):
     assert [outcome for outcome, _ in audit_rows(app, "two_factor.disabled")] == ["failed", "failed", "ok"]
 
 
+def test_switching_on_ends_the_other_sessions_and_keeps_this_one(app, demo, clock):
+    phone = signed_in(app, "mediation.a")
+    laptop = signed_in(app, "mediation.a")
+    bystander = signed_in(app, "mediation.b")
+    post_form(laptop, f"{ENROLMENT}/activer", form_url=ENROLMENT)
+    secret = secret_of(app, "mediation.a")
+    # Neither starting an enrolment nor a wrong first code ends anything.
+    assert post_form(laptop, ENROLMENT, {"code": clock.code(secret, 3)}).status_code == 200
+    assert is_signed_in(phone)
+    response = post_form(laptop, ENROLMENT, {"code": clock.code(secret)})
+    assert "Vos autres sessions ont été fermées" in words(response)
+    assert is_signed_in(laptop) and is_signed_in(bystander)
+    assert not is_signed_in(phone)
+    assert sessions_of(app, "mediation.a") == 1
+    assert details(audit_rows(app, "two_factor.enabled")[-1]) == {"sessions_ended": 1}
+
+
+def test_switching_off_ends_the_other_sessions_and_forgets_trusted_browsers(app, demo, clock):
+    secret, _codes = enrol_directly(app, "mediation.a")
+    sessions = []
+    for _browser in range(2):
+        client = app.test_client()
+        password_step(client, "mediation.a")
+        assert path_of(code_step(client, clock.code(secret), trust=True)) == DASHBOARD
+        clock.advance(30)
+        sessions.append(client)
+    phone, laptop = sessions
+    response = post_form(laptop, f"{ENROLMENT}/desactiver", {"current_password": DEMO_PASSWORD})
+    assert path_of(response) == ENROLMENT
+    assert "et vos autres sessions ont été fermées" in text(laptop.get(ENROLMENT))
+    assert is_signed_in(laptop)
+    assert not is_signed_in(phone)
+    assert sessions_of(app, "mediation.a") == 1
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(TrustedDevice)) == 0
+    assert details(audit_rows(app, "two_factor.disabled")[-1]) == {"sessions_ended": 1}
+
+
 # --- the policy: required for some roles ------------------------------------------------------------------------
 
 
@@ -563,6 +602,7 @@ def test_production_requires_it_for_admins_and_coordinators_by_default(monkeypat
 def test_an_admin_resets_a_lost_second_factor(app, demo, clock):
     coordinator = signed_in(app, "coordination")
     secret, codes = enrol(app, coordinator, clock, "coordination")
+    assert is_signed_in(coordinator)
     with app.app_context():
         user = User.by_email(email("coordination"))
         two_factor.trust_device(user, "Téléphone perdu")
@@ -583,6 +623,10 @@ def test_an_admin_resets_a_lost_second_factor(app, demo, clock):
             assert db.session.scalar(select(func.count()).select_from(model).where(model.user_id == target)) == 0
         (entry,) = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "two_factor.reset"))
         assert (entry.user_id, entry.target) == (demo["users"]["admin"], "Camille Coordination <coordination@example.org>")
+        assert json.loads(entry.details)["sessions_ended"] == 1
+    # Sessions opened with the lost factor end: whoever holds the phone or the computer is signed out.
+    assert not is_signed_in(coordinator)
+    with app.app_context():
         (message,) = list(outbox())
     assert message["To"] == email("coordination")
     assert message["Subject"] == "Votre double authentification a été réinitialisée"
@@ -600,6 +644,62 @@ def test_an_admin_resets_a_lost_second_factor(app, demo, clock):
     assert "Pour votre propre compte" in text(admin.get(path_of(own)))
     with app.app_context():
         assert len(outbox()) == 1  # no second mail for what did nothing
+
+
+def sessions_of(app, key: str) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(UserSession).join(User)
+                                 .where(User.email == email(key)))
+
+
+@pytest.mark.parametrize("config_overrides", [{**ENFORCED, "RATELIMIT_ENABLED": False}])
+def test_the_command_line_resets_the_last_admins_second_factor(app, demo, clock, runner, config_overrides):
+    secret, _codes = enrol_directly(app, "admin")
+    browsers = []
+    for trust in (True, False):
+        browser = app.test_client()
+        password_step(browser, "admin")
+        assert path_of(code_step(browser, clock.code(secret), trust=trust)) == DASHBOARD
+        clock.advance(30)
+        browsers.append(browser)
+    waiting = app.test_client()
+    password_step(waiting, "admin")  # at the code step when the reset happens
+    bystander = signed_in(app, "mediation.a")
+
+    result = runner.invoke(main, ["users", "reset-two-factor", " Admin@Example.org "])
+    assert result.exit_code == 0, (result.output, result.exception)
+    assert "Two-factor sign-in turned off for admin@example.org; 2 session(s) ended." in result.output
+    user = get_user(app, "admin")
+    assert (user.totp_secret, user.totp_confirmed_at, user.totp_last_step) == (None, None, 0)
+    with app.app_context():
+        for model in (RecoveryCode, TrustedDevice):
+            assert db.session.scalar(select(func.count()).select_from(model).where(model.user_id == user.id)) == 0
+        (entry,) = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "two_factor.reset"))
+        assert (entry.user_id, entry.outcome, entry.target) == (None, "ok", "Alex Admin <admin@example.org>")
+        assert details((entry.outcome, entry.details)) == {"account_id": user.id, "via": "command line",
+                                                           "sessions_ended": 2}
+    assert sessions_of(app, "admin") == 0
+    assert not any(is_signed_in(browser) for browser in browsers)
+    assert path_of(waiting.get(CODE_STEP)) == "/connexion"  # the wait at the code step is over too
+    assert is_signed_in(bystander)
+    # The password alone signs in again, on the trusted browser too, straight to enrolment (the role requires it).
+    assert path_of(login(browsers[0], email("admin"))) == ENROLMENT
+
+
+def test_the_command_line_reset_refuses_an_unknown_address_and_leaves_others_alone(app, demo, runner):
+    enrol_directly(app, "mediation.a")
+    result = runner.invoke(main, ["users", "reset-two-factor", "personne@example.org"])
+    assert result.exit_code == 1
+    assert "No account with the e-mail address 'personne@example.org'." in result.output
+    assert get_user(app, "mediation.a").totp_confirmed_at is not None
+    # An account without a second factor: nothing to do, and nothing recorded.
+    client = signed_in(app, "mediation.b")
+    result = runner.invoke(main, ["users", "reset-two-factor", email("mediation.b")])
+    assert result.exit_code == 0, result.output
+    assert "mediation.b@example.org has no two-factor sign-in: nothing to reset." in result.output
+    assert is_signed_in(client)
+    assert audit_rows(app, "two_factor.reset") == []
+    assert runner.invoke(main, ["users", "reset-two-factor"]).exit_code == 2  # the address is required
 
 
 def test_only_admins_may_reset(app, demo):
@@ -661,6 +761,33 @@ def test_wrong_codes_on_the_account_pages_count_too(app, demo, clock, config_ove
     assert code_step(client, clock.code(secret), url=f"{ENROLMENT}/codes-de-secours").status_code == 429
     assert post_form(client, f"{ENROLMENT}/desactiver", {"current_password": DEMO_PASSWORD},
                      form_url=ENROLMENT).status_code == 429
+
+
+@pytest.mark.parametrize("config_overrides", [LIMITS])
+def test_wrong_first_codes_at_enrolment_are_limited(app, demo, clock, config_overrides):
+    client = signed_in(app, "mediation.a")
+    post_form(client, f"{ENROLMENT}/activer", form_url=ENROLMENT)
+    secret = secret_of(app, "mediation.a")
+    for steps in (-3, 3, -4):
+        assert post_form(client, ENROLMENT, {"code": clock.code(secret, steps)}).status_code == 200
+    locked = post_form(client, ENROLMENT, {"code": clock.code(secret)})
+    assert locked.status_code == 429 and int(locked.headers["Retry-After"]) > 0
+    assert "Trop de tentatives" in text(locked)
+    assert get_user(app, "mediation.a").totp_confirmed_at is None
+
+
+@pytest.mark.parametrize("config_overrides", [LIMITS])
+def test_wrong_passwords_and_codes_to_switch_off_are_limited(app, demo, clock, config_overrides):
+    secret, _codes = enrol(app, signed_in(app, "mediation.a"), clock, "mediation.a")
+    client = app.test_client()
+    password_step(client, "mediation.a")
+    assert path_of(code_step(client, clock.code(secret))) == DASHBOARD
+    url = f"{ENROLMENT}/desactiver"
+    assert post_form(client, url, {"current_password": "pas le bon mot de passe"}).status_code == 200
+    assert post_form(client, url, {"code": clock.code(secret, -2)}).status_code == 200
+    assert post_form(client, url, {"current_password": "toujours pas le bon"}).status_code == 200
+    assert post_form(client, url, {"current_password": DEMO_PASSWORD}).status_code == 429
+    assert get_user(app, "mediation.a").totp_confirmed_at is not None
 
 
 # --- trusted browsers ------------------------------------------------------------------------------------------

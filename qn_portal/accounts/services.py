@@ -16,6 +16,7 @@ from .models import ADMIN, COORDINATOR, MEMBER, PARTNER, User, normalise_email
 from .passwords import hash_password
 from .sessions import end_all_sessions, end_other_sessions
 from .tokens import INVITATION, RESET, make_token
+from .two_factor import disable as disable_two_factor
 from .two_factor import is_required, revoke_trusted_devices
 
 
@@ -94,6 +95,16 @@ def set_password(user: User, password: str, keep_current_session: bool) -> None:
         end_other_sessions(user)
     else:
         end_all_sessions(user)
+
+
+def reset_two_factor(user: User) -> int:
+    """Remove the second factor of someone who lost it (secret, recovery codes, trusted browsers) and end every
+    session of the account; return how many sessions ended.
+
+    Whoever holds a session opened before the reset must sign in again: with the password alone, then through
+    enrolment if their role requires a second factor."""
+    disable_two_factor(user)
+    return end_all_sessions(user)
 
 
 def deactivate(user: User) -> None:

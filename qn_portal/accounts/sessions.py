@@ -67,5 +67,7 @@ def end_other_sessions(user: User) -> int:
     return result.rowcount or 0
 
 
-def end_all_sessions(user: User) -> None:
-    db.session.execute(delete(UserSession).where(UserSession.user_id == user.id))
+def end_all_sessions(user: User) -> int:
+    """End every session of ``user``, wherever they are signed in; return how many ended."""
+    result = db.session.execute(delete(UserSession).where(UserSession.user_id == user.id))
+    return result.rowcount or 0

@@ -15,7 +15,7 @@ from ..security import audit
 from . import pending, two_factor
 from .forms import DisableTwoFactorForm, RecoveryLoginForm, SecondFactorForm, TwoFactorCodeForm
 from .passwords import verify_password
-from .sessions import start_session
+from .sessions import end_other_sessions, start_session
 from .views import (
     ROLE_LABELS,
     after_sign_in,
@@ -156,9 +156,12 @@ def two_factor_page():
         if form.validate_on_submit():
             codes = two_factor.confirm_enrolment(current_user, form.code.data)
             if codes is not None:
+                # Sessions opened without the second factor end: from now on every sign-in asks for it.
+                ended = end_other_sessions(current_user)
                 db.session.commit()
-                audit("two_factor.enabled")
-                return render_template("auth/recovery_codes_shown.html", codes=codes, first=True)
+                audit("two_factor.enabled", sessions_ended=ended)
+                return render_template("auth/recovery_codes_shown.html", codes=codes, first=True,
+                                       sessions_ended=ended)
             wrong_answer()
             audit("two_factor.enabled", outcome="failed")
             form.code.errors.append(_("Ce code ne correspond pas. Vérifiez que l'heure de votre téléphone est "
@@ -212,10 +215,13 @@ def disable_two_factor():
                   else two_factor.verify_code(current_user, form.code.data))
         if proved:
             two_factor.disable(current_user)
+            # Whoever switches it off may be someone who took over this session: the account's other sessions
+            # end, as with a password change.
+            ended = end_other_sessions(current_user)
             db.session.commit()
-            audit("two_factor.disabled")
+            audit("two_factor.disabled", sessions_ended=ended)
             flash(_("La double authentification est désactivée. Vos codes de secours et vos navigateurs de "
-                    "confiance ont été effacés."), "success")
+                    "confiance ont été effacés, et vos autres sessions ont été fermées."), "success")
             return redirect(url_for("auth.two_factor"))
         wrong_answer()
         audit("two_factor.disabled", outcome="failed")

@@ -45,8 +45,8 @@ def _email_key() -> str:
 
 def _account_key() -> str:
     """Rate-limit key of the account at stake: the e-mail typed at sign-in, the account whose password was right
-    at the code step, the signed-in person on their own second-factor pages. One key, so that failed passwords
-    and failed codes draw on the same allowance."""
+    at the code step, the signed-in person on their own second-factor and password pages. One key, so that
+    failed passwords and failed codes draw on the same allowance."""
     if request.endpoint in pending.CODE_STEPS:
         waiting = pending.user()
         return "account:" + normalise_email(waiting.email if waiting else "")
@@ -210,11 +210,13 @@ def profile():
 
 @bp.route("/compte/mot-de-passe", methods=["GET", "POST"])
 @login_required
+@code_account_limit  # a wrong current password is a guess, as at sign-in: it draws on the same allowance
 def change_password():
     form = ChangePasswordForm()
     form.user_inputs = [current_user.email, current_user.name]
     if form.validate_on_submit():
         if not verify_password(current_user.password_hash, form.current_password.data):
+            wrong_answer()
             audit("password_change", outcome="failed")
             form.current_password.errors.append(_("Le mot de passe actuel est incorrect."))
         else:

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from ..accounts import two_factor
+from ..accounts import services, two_factor
 from ..accounts.forms import DeactivateForm
 from ..accounts.models import User
 from ..accounts.services import deactivate, send_two_factor_reset_notice
@@ -99,9 +99,9 @@ def reset_two_factor(user_id: int):
     if not user.totp_secret:
         flash(_("%(name)s n'a pas de double authentification à réinitialiser.", name=user.display_name), "error")
         return redirect(url_for("admin.users"))
-    two_factor.disable(user)
+    ended = services.reset_two_factor(user)
     db.session.commit()
-    audit("two_factor.reset", target=user, account_id=user.id)
+    audit("two_factor.reset", target=user, account_id=user.id, sessions_ended=ended)
     send_two_factor_reset_notice(user, current_user)
     flash(_("La double authentification de %(name)s est réinitialisée ; un e-mail l'en informe.",
             name=user.display_name), "success")
