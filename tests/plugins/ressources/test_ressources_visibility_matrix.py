@@ -297,3 +297,87 @@ def test_facet_counts_panels_and_widgets_count_only_what_the_reader_may_read(app
                 assert {r.id for r in panel["resources"]} <= in_association, (key, association.name)
             if key is not None:
                 assert {r.id for r in services.widget_context(user)["newest"]} <= listed, key
+
+
+# --- the search index follows every change --------------------------------------------------------------
+
+
+def test_the_site_search_follows_a_resource_through_every_change_of_who_may_read_it(app, demo):
+    """Created community, made association-only, draft, public, restored, unpublished, republished, deleted:
+    after each step the site search and the list's ``q`` give its title and text to exactly its readers."""
+    from conftest import post_form
+
+    readers = {key: signed_in(app, key) for key in ("mediation.a", "direction.a", "mediation.b", "partenaire",
+                                                    "coordination")}
+    visitor = app.test_client()
+    body = "Le déroulé secret de la séance glorbuzine."
+
+    def fields(**overrides):
+        data = {"title": "Zorglub suivi pas à pas", "summary": "Résumé", "body": body, "kind": "fiche",
+                "level": "debutant", "licence": "cc-by-sa-4.0", "visibility": "community", "status": "published"}
+        return {**data, **overrides}
+
+    def edit(resource_id, **overrides):
+        url = f"/ressources/{resource_id}/modifier"
+        response = post_form(readers["mediation.a"], url, fields(**overrides))
+        assert response.status_code == 302, response.get_data(as_text=True)[-1500:]
+
+    def finders(resource_id, title="Zorglub suivi"):
+        """Who finds it: in the site search (link, title or text) and in the list's full text."""
+        found = set()
+        for key, client in readers.items():
+            page = client.get(f"/recherche?q={WORD}").get_data(as_text=True)
+            in_search = f'href="/ressources/{resource_id}"' in page
+            # Never a title or a piece of text of what the reader may not open.
+            assert in_search == (title in page) == ("glorbuzine" in page), (key, in_search)
+            listed = f'href="/ressources/{resource_id}"' in client.get(f"/ressources/?q={WORD}").get_data(as_text=True)
+            assert listed == in_search, (key, listed, in_search)
+            opens = client.get(f"/ressources/{resource_id}").status_code == 200
+            if in_search:
+                assert opens, key
+            if in_search:
+                found.add(key)
+        page = visitor.get(f"/ressources/?q={WORD}").get_data(as_text=True)
+        if f'href="/ressources/{resource_id}"' in page:
+            found.add(None)
+        else:
+            assert title not in page
+        return found
+
+    everyone_signed_in = set(readers)
+    association_a = {"mediation.a", "direction.a", "coordination"}
+    response = post_form(readers["mediation.a"], "/ressources/nouvelle", fields())
+    assert response.status_code == 302
+    resource_id = int(re.search(r"/ressources/(\d+)", response.headers["Location"]).group(1))
+    assert finders(resource_id) == everyone_signed_in  # version 1: community
+
+    edit(resource_id, visibility="association")  # version 2
+    assert finders(resource_id) == association_a
+
+    edit(resource_id, visibility="association", status="draft", title="Zorglub brouillon")  # version 3
+    assert finders(resource_id, "Zorglub brouillon") == set()
+
+    edit(resource_id, visibility="public")  # version 4
+    assert finders(resource_id) == everyone_signed_in | {None}
+
+    restore = f"/ressources/{resource_id}/historique/2/restaurer"
+    response = post_form(readers["mediation.a"], restore, form_url=f"/ressources/{resource_id}/historique/2")
+    assert response.status_code == 302
+    assert finders(resource_id) == association_a  # version 2's visibility is back
+
+    coordination = readers["coordination"]
+    response = post_form(coordination, f"/ressources/{resource_id}/depublier", form_url=f"/ressources/{resource_id}")
+    assert response.status_code == 302
+    assert finders(resource_id) == set()
+    response = post_form(coordination, f"/ressources/{resource_id}/republier", form_url=f"/ressources/{resource_id}")
+    assert response.status_code == 302
+    assert finders(resource_id) == association_a
+
+    response = post_form(readers["mediation.a"], f"/ressources/{resource_id}/supprimer")
+    assert response.status_code == 302
+    readers["mediation.a"].get(response.headers["Location"])  # the flash message that names what went
+    assert finders(resource_id) == set()
+    from qn_portal.search import SearchEntry
+
+    with app.app_context():
+        assert db.session.scalar(select(SearchEntry).where(SearchEntry.key == f"resource:{resource_id}")) is None
