@@ -18,7 +18,7 @@ import pytest
 from api_helpers import get_json, make_token
 from conftest import DEMO_PASSWORD, fast_hash, signed_in
 from csv_checks import read_csv
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from qn_portal.extensions import db
 
@@ -252,6 +252,36 @@ def test_every_page_shows_exactly_what_the_reader_may_read(app, matrix):
         for resource_id in expected["_all"]:
             status = client.get(f"/ressources/{resource_id}").status_code
             assert status == (200 if resource_id in viewable else 404), (key, titles.get(resource_id), status)
+
+
+def test_collections_and_favourites_show_and_count_only_what_the_reader_may_read(app, matrix):
+    """A shared collection and everyone's favourites hold every resource: each reader sees, and counts, theirs."""
+    from plugins.ressources.models import Collection, CollectionItem, Favourite
+
+    users, titles, expected = matrix
+    mine = set(titles)
+    signed_in_readers = [key for key in READERS if key is not None]
+    with app.app_context():
+        db.session.execute(delete(Favourite))  # the demo's, so that each list holds the matrix only
+        collection = Collection(owner_id=users["coordination"], title="Toute la bibliothèque", shared=True)
+        db.session.add(collection)
+        db.session.flush()
+        collection_id = collection.id
+        db.session.add_all([CollectionItem(collection_id=collection_id, resource_id=resource_id, position=i)
+                            for i, resource_id in enumerate(sorted(mine))])
+        db.session.add_all([Favourite(user_id=users[key], resource_id=resource_id)
+                            for key in signed_in_readers for resource_id in mine])
+        db.session.commit()
+    for key in signed_in_readers:
+        client = signed_in(app, key)
+        wanted = expected[key]["view"] & mine
+        items = walk(client, f"/ressources/collections/{collection_id}", re.compile(r"<ol>(.*?)</ol>", re.S))
+        check("collection", key, titles, items, wanted)
+        page = client.get("/ressources/collections").get_data(as_text=True)
+        card = page.split(f'href="/ressources/collections/{collection_id}"')[1].split("</li>")[0]
+        assert f"· {len(wanted)} ressource" in card, (key, len(wanted), card)
+        check("favourites", key, titles, walk(client, "/ressources/favoris"), wanted)
+        check("favourites.csv", key, titles, csv_ids(client, "/ressources/favoris/export.csv"), wanted)
 
 
 def test_the_api_lists_and_gives_exactly_the_published_resources_the_token_owner_may_read(app, client, matrix):
