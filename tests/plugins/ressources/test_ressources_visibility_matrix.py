@@ -4,7 +4,8 @@ A matrix of readers (anonymous, partners, mediators and managers of A, members o
 authored resources there, coordinators) and of resources (every status × visibility × association, by
 several authors). For each reader, each path — the list with and without ``q`` and facets, its facet counts
 and CSV export, the JSON API's list and items, the site search, the detail page, the links other plugins ask
-for (``resources_visible_to``), the association panel — must show exactly the resources ``can_view`` allows
+for (``resources_visible_to``) and a workshop's linked resources, the association panel and dashboard widget,
+a shared collection (its items and its count), favourites and their export — must show exactly the resources ``can_view`` allows
 (published ones only where the path lists what is published), and ``visible_clause`` must agree with
 ``can_view`` on every pair.
 """
@@ -411,3 +412,32 @@ def test_the_site_search_follows_a_resource_through_every_change_of_who_may_read
 
     with app.app_context():
         assert db.session.scalar(select(SearchEntry).where(SearchEntry.key == f"resource:{resource_id}")) is None
+
+
+def test_a_workshop_links_to_exactly_the_resources_its_reader_may_read(app, demo, matrix):
+    """The ``ateliers`` plugin shows a workshop's linked resources through ``resources_visible_to``."""
+    from conftest import post_form
+
+    from plugins.ateliers.models import WorkshopResource
+
+    users, titles, expected = matrix
+    data = {"association_id": str(demo["associations"]["a"]), "title": "Atelier ouvert à tous",
+            "description": "Pour tout le monde", "themes": ["demarches-en-ligne"], "level": "debutant",
+            "room_id": "", "language": "français", "public": "y", "resources": ""}
+    response = post_form(signed_in(app, "mediation.a"), "/ateliers/ateliers/nouveau", data)
+    assert response.status_code == 302
+    workshop_id = int(re.search(r"/ateliers/ateliers/(\d+)", response.headers["Location"]).group(1))
+    with app.app_context():
+        # Stored directly: the form takes 20 links at most, and only those its author may read.
+        db.session.add_all([WorkshopResource(workshop_id=workshop_id, resource_id=resource_id, position=i)
+                            for i, resource_id in enumerate(sorted(titles))])
+        db.session.commit()
+    section = re.compile(r'<section aria-labelledby="ressources-liees">(.*?)</section>', re.S)
+    for key in READERS:
+        page = client_for(app, key).get(f"/ateliers/ateliers/{workshop_id}")
+        if key is None:  # a workshop's page is for signed-in people
+            assert page.status_code == 302 and "Zorglub" not in page.get_data(as_text=True)
+            continue
+        assert page.status_code == 200, key
+        found = [int(i) for block in section.findall(page.get_data(as_text=True)) for i in LINK.findall(block)]
+        assert found == sorted(expected[key]["view"] & set(titles)), key
