@@ -25,9 +25,21 @@ def cookieless(view):
 
 
 class CookielessAwareSessionInterface(SecureCookieSessionInterface):
-    """Flask's signed-cookie sessions, except that the response of a ``cookieless`` view saves nothing."""
+    """Flask's signed-cookie sessions, except that the response of a ``cookieless`` view saves nothing.
+
+    Nor does any answer of the public API (``/api/v1``, routing errors included), which reads no cookie:
+    it sends none either — not the session's, not Flask-Login's remember cookie (set on every response when
+    ``REMEMBER_COOKIE_REFRESH_EACH_REQUEST`` is on) — and says ``Vary: Cookie`` nowhere. A public answer may
+    sit in a shared cache: a cookie in it would be handed to whoever asks next.
+    """
 
     def save_session(self, app, session, response):
+        from .public_api.errors import is_api_request
+
+        if is_api_request():
+            # Runs after every after_request handler: whatever cookie one of them set is dropped here.
+            response.headers.remove("Set-Cookie")
+            return
         view = app.view_functions.get(request.endpoint) if request.endpoint else None
         if getattr(view, "_qn_cookieless", False):
             return

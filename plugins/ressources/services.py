@@ -70,7 +70,15 @@ def _is_signed_in(user) -> bool:
 
 
 def visible_clause(user):
-    """The SQL condition on ``Resource`` of what ``user`` may read (drafts included for who may see them)."""
+    """The SQL condition on ``Resource`` of what ``user`` may read (drafts included for who may see them).
+
+    The rule (README, and the search index's own for association documents): published public resources for
+    everyone; published community ones for every signed-in person; published association ones for the
+    members of that association (never partners); drafts and unpublished ones for their author and their
+    association's managers; everything for coordinators. The author's right covers what is not published:
+    someone who left the association no longer reads its private resources, their own included (as the
+    search already did not find them: the list with and without ``q`` must agree).
+    """
     public = and_(Resource.status == PUBLISHED, Resource.visibility == "public")
     if not _is_signed_in(user):
         return public
@@ -81,7 +89,7 @@ def visible_clause(user):
         return shared
     member_ids = [m.association_id for m in user.memberships]
     managed_ids = [m.association_id for m in user.memberships if m.role == MANAGER]
-    clauses = [shared, Resource.author_id == user.id]
+    clauses = [shared, and_(Resource.status != PUBLISHED, Resource.author_id == user.id)]
     if member_ids:
         clauses.append(and_(Resource.status == PUBLISHED, Resource.visibility == "association",
                             Resource.association_id.in_(member_ids)))
@@ -103,7 +111,7 @@ def can_view(user, resource: Resource) -> bool:
         return True
     if user.role == PARTNER:
         return False
-    if resource.author_id == user.id:
+    if not published and resource.author_id == user.id:
         return True
     role = user.association_role(resource.association_id) if resource.association_id else None
     if role == MANAGER:

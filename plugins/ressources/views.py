@@ -565,9 +565,11 @@ def collections():
                     .options(selectinload(Collection.owner))
                     .order_by((Collection.owner_id == current_user.id).desc(), Collection.updated_at.desc(),
                               Collection.id.desc()))
+    # Counted as the collection's page shows it: the items the reader may not see are not even counted.
     sizes = dict(db.session.execute(
-        select(CollectionItem.collection_id, func.count()).where(
-            CollectionItem.collection_id.in_([c.id for c in page.items] or [0]))
+        select(CollectionItem.collection_id, func.count()).join(Resource, Resource.id == CollectionItem.resource_id)
+        .where(CollectionItem.collection_id.in_([c.id for c in page.items] or [0]),
+               services.visible_clause(current_user))
         .group_by(CollectionItem.collection_id)).all())
     return render_template("ressources/collections.html", page=page, sizes=sizes,
                            may_create=can(current_user, "ressources.contribute"))

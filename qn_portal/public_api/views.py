@@ -108,7 +108,9 @@ def api_headers(response):
     """JSON only, cached according to who asked, readable from other sites when it is public data."""
     if not is_api_request():
         return response
-    response.headers["Vary"] = "Authorization, Accept-Language"
+    # The answer depends on the token and the language, never on a cookie (none is read here, none is sent:
+    # see ``security.CookielessAwareSessionInterface``). Added to, not replacing, what a view may have said.
+    response.vary.update(("Authorization", "Accept-Language"))
     if "Authorization" in request.headers:
         # A token's answer is its owner's: never in a shared cache, never handed to another site's script.
         response.headers["Cache-Control"] = "private, no-store"

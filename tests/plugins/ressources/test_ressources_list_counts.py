@@ -67,8 +67,8 @@ SEARCHER = {}
 
 
 def found_by_search(q) -> set[int]:
-    """What the portal's search finds for the user under test (its own visibility rule: an author outside
-    the association does not find their association-only resource, whereas ``can_view`` shows it)."""
+    """What the portal's search finds for the user under test (through the index's own visibility rule, which
+    ``can_view`` now matches on published resources: see test_ressources_visibility_matrix)."""
     from qn_portal.api import search_keys
 
     if q not in SEARCHER["found"]:
