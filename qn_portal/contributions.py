@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
+
+from babel import Locale
+from flask_babel import get_locale
+
+log = logging.getLogger("qn_portal.contributions")
 
 
 @dataclass(frozen=True)
@@ -97,19 +103,60 @@ class NotificationKind:
     description: str = ""
 
 
+# What ``Figure.unit`` may be: a word shown whatever the number, a (singular, plural) pair, or a function of
+# the number.
+FigureUnit = str | tuple[str, str] | Callable[[float], str]
+
+
+def unit_text(unit: FigureUnit, value: float | None) -> str:
+    """``unit`` as the words to print after ``value``, agreeing with it in the reader's language.
+
+    A string is shown as it is; a ``(singular, plural)`` pair of translated strings gives the singular when
+    the language's plural rule calls ``value`` singular (French: 0 to 1.99…, "0 personne", "1,5 heure";
+    English: exactly 1), else the plural; a function is called with ``value`` and returns the words. A
+    function that raises leaves the number without a unit rather than the report without its figures.
+    """
+    value = value or 0
+    if callable(unit):
+        try:
+            return str(unit(value))
+        except Exception:
+            log.exception("figure unit %r failed for %r; shown without a unit", unit, value)
+            return ""
+    if isinstance(unit, tuple):
+        singular, plural = unit
+        locale = get_locale() or Locale.parse("fr")
+        return str(singular if locale.plural_form(abs(value)) == "one" else plural)
+    return str(unit or "")
+
+
 @dataclass(frozen=True)
 class Figure:
     """One measure of activity for a report (what ``report_figures`` returns): "sessions held: 12".
 
-    ``key`` is namespaced (``ateliers.sessions_held``), ``value`` a number, ``unit`` a short translated word
-    ("h", "personnes") or empty; ``association_id`` says whose figure it is (``None``: the whole set asked for).
+    ``key`` is namespaced (``ateliers.sessions_held``), ``value`` a number; ``association_id`` says whose
+    figure it is (``None``: the whole set asked for). ``unit`` is one of:
+
+    * empty, or a string shown whatever the number: a symbol (``"h"``, ``"%"``, ``"€"``);
+    * a ``(singular, plural)`` pair of translated strings, for a word that agrees with the number
+      (``(lazy_gettext("personne"), lazy_gettext("personnes"))``: "1 personne", "2 personnes"; "1 person",
+      "2 people"), chosen by the reader's language's plural rule;
+    * a function of the number that returns the words, for full ``ngettext`` control
+      (``lambda n: ngettext("personne", "personnes", n)``).
+
+    Whoever shows a figure calls ``unit_for(value)`` (a report shows a total: the unit must agree with it, not
+    with one association's value); ``str(figure.unit)`` is right for plain strings only.
     """
 
     key: str
     label: str
     value: float
-    unit: str = ""
+    unit: FigureUnit = ""
     association_id: int | None = None
+
+    def unit_for(self, value: float | None = None) -> str:
+        """The unit's words for ``value`` (by default the figure's own value), in the reader's language."""
+        return unit_text(self.unit, self.value if value is None else value)
 
 
 @dataclass(frozen=True)

@@ -187,6 +187,16 @@ def data_inclusion_services(association_ids):
     """
 
 
+@hookspec
+def association_public_url(association):
+    """Return the absolute URL of ``association``'s public page that the plugin serves, or ``None``.
+
+    Request, when the data·inclusion export runs: the ``Structure``'s ``lien_source`` is the first URL that an
+    enabled plugin gives, in load order (the core has no page that visitors may open without signing in).
+    Give a page that anonymous visitors may open, built with ``url_for(..., _external=True)``; query nothing.
+    """
+
+
 # --- Event hooks -------------------------------------------------------------------------------------
 
 

@@ -95,7 +95,51 @@ def test_services_come_only_from_enabled_plugins(app, demo, client):
 @pytest.mark.parametrize("config_overrides", [{"DISABLED_PLUGINS": ["ateliers"]}])
 def test_without_the_workshops_plugin_structures_are_still_exported(app, demo, client):
     assert get_all(client, "services") == []
-    assert len(get_all(client, "structures")) == 7
+    structures = get_all(client, "structures")
+    assert len(structures) == 7
+    # No enabled plugin serves a public page: no lien_source (the core's page needs a sign-in).
+    for record in structures:
+        assert "lien_source" not in record
+        assert_valid(Structure, record)
+
+
+def test_structures_link_to_the_public_page_that_anonymous_visitors_can_open(app, demo, client):
+    a = demo["associations"]["a"]
+    structures = get_all(client, "structures")
+    by_id = {record["id"]: record for record in structures}
+    assert by_id[f"qn-{a}"]["lien_source"] == "http://portail.test/ateliers/a/grand-parc-connecte"
+    with app.app_context():
+        slugs = dict(db.session.execute(select(Association.id, Association.slug)).all())
+    for record in structures:
+        assert_valid(Structure, record)
+        slug = slugs[int(record["id"].removeprefix("qn-"))]
+        assert record["lien_source"] == f"http://portail.test/ateliers/a/{slug}"
+        # The association records no accessibility information: nothing is made up for accessibilite_lieu.
+        assert "accessibilite_lieu" not in record
+    page = client.get(by_id[f"qn-{a}"]["lien_source"].removeprefix("http://portail.test"))
+    assert page.status_code == 200 and "Grand Parc Connecté" in page.get_data(as_text=True)
+
+
+def test_lien_source_is_the_first_web_address_a_plugin_gives(app, demo, monkeypatch):
+    from qn_portal.data_inclusion import export
+    from qn_portal.plugins import get_host
+
+    host = get_host(app)
+    answers = [("broken", None), ("odd", "javascript:alert(1)"), ("relative", "/a/x"),
+               ("first", "https://example.org/a"), ("second", "https://example.org/b")]
+    calls = []
+
+    def call_each(hook, **kwargs):
+        calls.append(hook)
+        return answers if hook == "association_public_url" else []
+
+    monkeypatch.setattr(host, "call_each", call_each)
+    with app.test_request_context():
+        association = db.session.get(Association, demo["associations"]["a"])
+        assert export.structure_record(association)["lien_source"] == "https://example.org/a"
+        answers[3:] = []
+        assert "lien_source" not in export.structure_record(association)
+    assert calls == ["association_public_url", "association_public_url"]
 
 
 def test_pagination_follows_page_and_size(app, demo, client):

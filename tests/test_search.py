@@ -347,6 +347,64 @@ def test_results_show_an_extract_with_the_words_found(app, member_a):
         ("un ", False), ("atelier", True), (", deux ", False), ("ateliers", True)]
 
 
+def marked(parts: list[tuple[str, bool]]) -> list[str]:
+    return [part for part, hit in parts if hit]
+
+
+def joined(parts: list[tuple[str, bool]]) -> str:
+    return "".join(part for part, _hit in parts)
+
+
+@pytest.mark.parametrize(("text", "query", "words"), [
+    ("l'atelier d'ateliers numériques", "ateliers numériques", ["atelier", "ateliers", "numériques"]),
+    ("Qu'un atelier, qu'il soit numérique ou non !", "atelier numérique", ["atelier", "numérique"]),
+    ("l’atelier d’ateliers numériques", "ateliers", ["atelier", "ateliers"]),
+    ("L’Atelier : qu’est-ce que c’est ? (numérique, « ateliers »)", "atelier numerique",
+     ["Atelier", "numérique", "ateliers"]),
+    ("«\u202fMédiation\u202f» ; médiations… MÉDIATION!", "mediation", ["Médiation", "médiations", "MÉDIATION"]),
+    ("aujourd'hui, l'Œuvre d'art d'ateliers", "oeuvre ateliers", ["Œuvre", "ateliers"]),
+    # Accents typed as a letter and a combining mark (NFD): the whole word is found and shown as written.
+    ("Me\u0301diation nume\u0301rique", "médiation numérique", ["Me\u0301diation", "nume\u0301rique"]),
+    ("une ligne\td'ateliers\nune autre", "ateliers", ["ateliers"]),
+])
+def test_an_extract_keeps_the_text_exactly_as_written(text, query, words):
+    parts = snippet(text, parse_query(query).terms)
+    assert joined(parts) == text
+    assert marked(parts) == words
+
+
+def test_a_cut_extract_is_a_slice_of_the_text_that_begins_and_ends_on_white_space():
+    before = "Un texte d'introduction qui n'a rien à voir, suivi d'autres phrases sans le mot. " * 4
+    after = " puis l'on continue, jusqu'à la fin d'un texte qu'il faut couper quelque part. " * 4
+    text = before + "La séance d’ateliers numériques" + after
+    parts = snippet(text, parse_query("ateliers").terms)
+    assert parts[0] == ("… ", False) and parts[-1] == (" …", False)
+    inside = joined(parts[1:-1])
+    at = text.index(inside)
+    assert text[at - 1].isspace() and text[at + len(inside)].isspace()
+    assert "La séance d’ateliers numériques" in inside and marked(parts) == ["ateliers"]
+
+
+def test_an_extract_never_parts_a_letter_from_its_accent_nor_shows_a_cut_word():
+    text = "atelier " + "e\u0301" * 200 + " fin"
+    parts = snippet(text, parse_query("atelier").terms)
+    assert not joined(parts).removesuffix(" …").endswith("e")
+    long_word = "mot " * 50 + "ateliersateliersateliers" * 5
+    assert marked(snippet(long_word, parse_query("ateliers").terms, width=210)) == []
+
+
+def test_control_characters_become_spaces_and_white_space_stays():
+    parts = snippet("atelier\x00d'ateliers\x1b\tfin", parse_query("ateliers").terms)
+    assert joined(parts) == "atelier d'ateliers \tfin"
+
+
+def test_the_extract_on_the_page_is_escaped_and_keeps_elisions(app, member_a):
+    put(app, "n:1", "Compte rendu", "<script>alert(1)</script> l'atelier d’ateliers & « numériques »")
+    raw = member_a.get("/recherche", query_string={"q": "ateliers"}).get_data(as_text=True)
+    assert "<script>alert" not in raw and "&lt;script&gt;alert(1)&lt;/script&gt;" in raw
+    assert "l&#39;<mark>atelier</mark> d’<mark>ateliers</mark> &amp; « numériques »" in raw
+
+
 def test_unsafe_urls_are_not_links(app, member_a):
     with app.app_context():
         index_document("example", SearchDocument(key="n:1", title="Atelier piégé", text="",

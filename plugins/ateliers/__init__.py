@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from flask import url_for
+
 from qn_portal.api import (
     NavItem,
     NotificationKind,
@@ -136,6 +138,12 @@ def data_inclusion_services(association_ids):
     from .data_inclusion import services
 
     return services(association_ids)
+
+
+@hookimpl
+def association_public_url(association):
+    # The page of the association's workshops is public: it is the association's page for visitors.
+    return url_for("ateliers.association_page", slug=association.slug, _external=True)
 
 
 @hookimpl

@@ -94,11 +94,11 @@ def report(association_ids, start, end) -> list[Figure]:
             Figure("ateliers.hours_delivered", _l("Heures d'atelier"), row["hours"], unit=_l("h"),
                    association_id=association_id),
             Figure("ateliers.participants", _l("Participant·es distinct·es"), row["participants"],
-                   unit=_l("personnes"), association_id=association_id),
+                   unit=(_l("personne"), _l("personnes")), association_id=association_id),
             Figure("ateliers.attendance_rate", _l("Taux de présence"), row["rate"] or 0, unit="%",
                    association_id=association_id),
             Figure("ateliers.waitlisted", _l("Personnes en liste d'attente"), row["waitlisted"],
-                   unit=_l("personnes"), association_id=association_id),
+                   unit=(_l("personne"), _l("personnes")), association_id=association_id),
         ]
     return figures
 

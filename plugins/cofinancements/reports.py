@@ -8,6 +8,9 @@ from qn_portal.api import Figure, db, lazy_gettext
 
 from .models import Application
 
+# Singular and plural: the report shows "1 demande", "2 demandes" (Figure.unit_for).
+APPLICATIONS = (lazy_gettext("demande"), lazy_gettext("demandes"))
+
 
 def figures(association_ids, start, end) -> list[Figure]:
     """Per association (or for the whole programme when ``association_ids`` is None), ``end`` excluded."""
@@ -28,9 +31,9 @@ def figures(association_ids, start, end) -> list[Figure]:
     keys = list(association_ids) if per_association else [None]
     for key in keys:
         results.append(Figure("cofinancements.applications_submitted", lazy_gettext("Demandes de financement déposées"),
-                              submitted.get(key, 0), lazy_gettext("demandes"), association_id=key))
+                              submitted.get(key, 0), APPLICATIONS, association_id=key))
         results.append(Figure("cofinancements.applications_granted", lazy_gettext("Demandes de financement accordées"),
-                              granted.get(key, 0), lazy_gettext("demandes"), association_id=key))
+                              granted.get(key, 0), APPLICATIONS, association_id=key))
         results.append(Figure("cofinancements.cofunding_secured", lazy_gettext("Cofinancements obtenus"),
                               secured.get(key, 0) / 100, "€", association_id=key))
     return results

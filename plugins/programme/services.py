@@ -251,6 +251,7 @@ def report(cohort: int | None, start: date, end: date, funder=None) -> dict:
     """Figures per measure and per association, from every enabled plugin, plus the milestones on time.
 
     A measure's total is the sum of its figures, except for rates (unit "%"), which do not add up: no total.
+    ``unit`` is the unit's words for the total, ``units`` for each association's value (``Figure.unit_for``).
     """
     associations = report_associations(cohort, funder)
     ids = [a.id for a in associations]
@@ -261,15 +262,19 @@ def report(cohort: int | None, start: date, end: date, funder=None) -> dict:
         if figure.association_id is not None and figure.association_id not in allowed:
             continue
         measure = measures.setdefault(figure.key, {"key": figure.key, "label": str(figure.label),
-                                                   "unit": str(figure.unit), "by_association": defaultdict(float),
-                                                   "total": 0, "additive": str(figure.unit) != "%"})
+                                                   "figure": figure, "by_association": defaultdict(float),
+                                                   "total": 0, "additive": figure.unit_for(0) != "%"})
         value = figure.value or 0
         measure["total"] += value
         measure["by_association"][figure.association_id] += value
     sections: dict = defaultdict(list)
     for measure in measures.values():
+        # The words of the unit agree with the number they follow: the total, or each association's value.
+        first = measure.pop("figure")
         measure["total"] = _tidy(measure["total"]) if measure["additive"] else None
         measure["by_association"] = {k: _tidy(v) for k, v in measure["by_association"].items()}
+        measure["unit"] = first.unit_for(measure["total"] if measure["total"] is not None else first.value)
+        measure["units"] = {k: first.unit_for(v) for k, v in measure["by_association"].items()}
         sections[measure["key"].split(".", 1)[0]].append(measure)
     milestones = db.session.execute(select(ProgrammeMilestone.done_on, ProgrammeMilestone.due_on).where(
         ProgrammeMilestone.association_id.in_(ids), ProgrammeMilestone.due_on >= start,
@@ -299,11 +304,11 @@ def programme_figures(association_ids, start: date, end: date) -> list[Figure]:
         count, sessions = trained.get(key) or (0, 0)
         figures += [
             Figure("programme.mediators_trained", lazy_gettext("Médiateurs formés"), count,
-                   lazy_gettext("personnes"), association_id=key),
+                   (lazy_gettext("personne"), lazy_gettext("personnes")), association_id=key),
             Figure("programme.training_sessions", lazy_gettext("Séances de formation suivies par les médiateurs formés"),
-                   sessions, lazy_gettext("séances"), association_id=key),
+                   sessions, (lazy_gettext("séance"), lazy_gettext("séances")), association_id=key),
             Figure("programme.equipment_delivered", lazy_gettext("Matériel livré"), delivered.get(key, 0),
-                   lazy_gettext("pièces"), association_id=key),
+                   (lazy_gettext("pièce"), lazy_gettext("pièces")), association_id=key),
         ]
     return figures
 

@@ -503,7 +503,8 @@ def report_csv():
     names = {a.id: a.name for a in data["associations"]}
     for measure in data["measures"]:
         for association_id, value in measure["by_association"].items():
-            rows.append([measure["label"], names.get(association_id, _("Tout le programme")), value, measure["unit"]])
+            rows.append([measure["label"], names.get(association_id, _("Tout le programme")), value,
+                         measure["units"][association_id]])
         if measure["total"] is not None:
             rows.append([measure["label"], _("Total"), measure["total"], measure["unit"]])
     rows.append([_("Étapes dues sur la période"), _("Total"), data["milestones_due"], ""])

@@ -2,7 +2,8 @@
 
 Which associations: every association of the programme except candidates (a candidate is not yet part of
 the programme and its profile is a project, not a place people can go to). Which fields: the name, the
-summary, the address (already shown on the public workshop page), the opening hours, and the e-mail, phone,
+summary, the address (already shown on the public workshop page), the opening hours, the address of the
+association's public page (``lien_source``, from the plugin that serves one), and the e-mail, phone,
 website and SIRET only when the association chose to share its contact details (``share_contacts``).
 Records are plain dicts with the schema's field names, ``None`` and empty values left out; the tests check
 every one against the schema's own models, warnings included.
@@ -129,8 +130,20 @@ def data_inclusion_description(rendered_html: str) -> str | None:
 # --- the records -----------------------------------------------------------------------------------------
 
 
+def public_page_url(association: Association) -> str | None:
+    """The absolute URL of the association's page that visitors may open, from the first enabled plugin that
+    serves one (``association_public_url``); ``None`` when none does (the core's own page needs a sign-in)."""
+    for _plugin, url in get_host().call_each("association_public_url", association=association):
+        if isinstance(url, str) and url.startswith(("https://", "http://")):
+            return url
+    return None
+
+
 def structure_record(association: Association) -> dict[str, Any]:
-    """One association as a data·inclusion ``Structure``."""
+    """One association as a data·inclusion ``Structure``.
+
+    ``accessibilite_lieu`` (a URL such as the place's acceslibre page) is left out: the portal records no
+    accessibility information about an association's place."""
     shared = association.share_contacts
     website = (association.website or "").strip()
     siret = (association.siret or "").strip()
@@ -141,6 +154,7 @@ def structure_record(association: Association) -> dict[str, Any]:
         "nom": fit_name(association.name, "Association"),
         "date_maj": association.updated_at.date().isoformat(),
         "description": fit_description(plain_text(association.summary_html)),
+        "lien_source": public_page_url(association),
         "siret": siret if shared and is_valid_siret(siret) else None,
         **data_inclusion_place(association),
         **data_inclusion_contact(association),

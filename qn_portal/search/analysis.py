@@ -30,6 +30,14 @@ MAX_QUERY_LENGTH = 200
 
 WORD_RE = re.compile(r"[^\W_]+")
 CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+# The words of a text as written, for its extract: combining marks (an accent typed as a character of its
+# own, "e" + U+0301, as some systems and copy-pastes give them) belong to the word they follow, as in the
+# index, where folding removes them. ``\w`` alone would cut "Médiation" in two there.
+COMBINING_MARKS = "\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f"
+TEXT_WORD_RE = re.compile(rf"[^\W_](?:[^\W_]|[{COMBINING_MARKS}])*")
+# Control characters that have no place in a page; tabs and line breaks are white space and stay.
+UNSAFE_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+SPACE_RE = re.compile(r"\s")
 
 # Folded (no accents), so that "à" and "a" are both dropped. Kept short on purpose: only words that carry
 # no meaning on their own. Single letters (the elided "l'", "d'", "qu'"…) are dropped too.
@@ -119,26 +127,29 @@ def parse_query(raw: str | None) -> ParsedQuery:
 def snippet(text: str, wanted: tuple[str, ...] | frozenset[str], width: int = 220) -> list[tuple[str, bool]]:
     """An extract of ``text`` around the first word that matches, as (part, is_match) pairs to show.
 
-    Only the start of a long text is scanned: the extract is a help, not a proof.
+    Every part is a slice of ``text`` cut at character offsets, never words put back together: joined, the
+    parts give the extract exactly as written (elisions such as "d’ateliers", punctuation, the narrow spaces
+    of French typography, accents typed as one character or two), with "… " and " …" where it was cut, at
+    white space. Only control characters other than white space become spaces. The parts are plain text:
+    the template escapes them. Only the start of a long text is scanned: the extract is a help, not a proof.
     """
-    text = CONTROL_RE.sub(" ", text or "")
+    text = UNSAFE_CONTROL_RE.sub(" ", text or "")
     wanted = frozenset(wanted)
     scanned = text[:20_000]
     # Words are read up to the first match only, then within the extract: the rest of a long text is never
     # folded and stemmed (three quarters of a results page's CPU before).
-    first = next((match for match in WORD_RE.finditer(scanned) if _matches(match.group(), wanted)), None)
+    first = next((match for match in TEXT_WORD_RE.finditer(scanned) if _matches(match.group(), wanted)), None)
     start = 0
     if first is not None and first.start() > width // 3:
-        start = first.start() - width // 4
-        start = scanned.find(" ", start, first.start()) + 1 or start  # begin on a word
+        start = _extract_start(text, first.start() - width // 4, first.start())
     end = min(len(text), start + width)
     if end < len(text):
-        space = text.rfind(" ", start, end)
-        end = space if space > start else end  # end on a word
+        end = _extract_end(text, start, end)
     parts: list[tuple[str, bool]] = [("… ", False)] if start else []
     position = start
-    window = text[:end]
-    matches = [] if first is None else WORD_RE.finditer(window, first.start() if first.start() >= start else start)
+    # Over the whole text, not a copy cut at ``end``: a word that runs past the end is left out whole rather
+    # than shown cut and highlighted.
+    matches = [] if first is None else TEXT_WORD_RE.finditer(text, max(first.start(), start))
     for match in matches:
         if match.end() > end:
             break
@@ -151,6 +162,25 @@ def snippet(text: str, wanted: tuple[str, ...] | frozenset[str], width: int = 22
     if end < len(text):
         parts.append((" …", False))
     return [(part, hit) for part, hit in parts if part]
+
+
+def _extract_start(text: str, low: int, match_start: int) -> int:
+    """Where an extract that must show the match at ``match_start`` begins: after the first white space from
+    ``low`` on, so that it starts with a whole word (an elision such as "d’" stays with its word); at the
+    match itself when there is no white space in between (a long address, say)."""
+    space = SPACE_RE.search(text, low, match_start)
+    return space.end() if space else match_start
+
+
+def _extract_end(text: str, start: int, end: int) -> int:
+    """Where an extract cut near ``end`` stops: at the last white space after ``start``; failing that at
+    ``end``, moved back so as not to part a letter from its combining accent."""
+    for position in range(end, start, -1):
+        if text[position].isspace():
+            return position
+    while end > start and unicodedata.combining(text[end]):
+        end -= 1
+    return end
 
 
 def _matches(word: str, wanted: frozenset[str]) -> bool:

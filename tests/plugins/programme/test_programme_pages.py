@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import html
 import types
 from datetime import date
 
 import pytest
 from conftest import CSRF_RE, post_form
+from flask_babel import ngettext
 from sqlalchemy import func, select
 
-from qn_portal.api import Association, Figure, Neighbourhood, db, hookimpl
+from qn_portal.api import Association, Figure, Neighbourhood, db, hookimpl, lazy_gettext
 from qn_portal.plugins import PluginInfo, get_host
 
 
@@ -331,6 +333,38 @@ def test_report_totals_equal_the_sums_of_the_figures(app, portal, demo):
     assert "Séances tenues : 19" in page and "Aucun chiffre pour cette partie" in page   # ressources: empty
     csv_text = client.get("/programme/rapport.csv?start=2026-01-01&end=2027-01-01").get_data(as_text=True)
     assert "Séances tenues;Total;19" in csv_text and "Financements obtenus;Total;15000" in csv_text
+
+
+@pytest.mark.parametrize("config_overrides", [ONLY_FAKE_FIGURES])
+def test_report_units_agree_with_the_numbers_in_french_and_english(app, portal, demo):
+    a, b = demo["associations"]["a"], demo["associations"]["b"]
+    people = (lazy_gettext("personne"), lazy_gettext("personnes"))
+    install_fake_figures(app, [
+        Figure("ateliers.participants", "Participants", 1, unit=people, association_id=a),
+        Figure("ateliers.waitlisted", "En attente", 1, unit=people, association_id=a),
+        Figure("ateliers.waitlisted", "En attente", 1, unit=people, association_id=b),
+        Figure("ateliers.boxes", "Boîtes", 1, unit=("box", "boxes"), association_id=a),
+        Figure("ateliers.sessions", "Séances", 2, unit=lambda n: ngettext("séance", "séances", n),
+               association_id=a),
+        Figure("ateliers.hours", "Heures", 1, unit="h", association_id=a),
+    ])
+    with app.app_context():
+        name_a = db.session.get(Association, a).name
+    client = portal.login_as("coordination")
+    query = "?start=2026-01-01&end=2027-01-01"
+    page = html.unescape(client.get(f"/programme/rapport{query}").get_data(as_text=True))
+    assert "Participants : 1 personne<" in page and "En attente : 2 personnes<" in page
+    assert "Séances : 2 séances<" in page and "Heures : 1 h<" in page
+    assert "1 personnes" not in page
+    csv_text = client.get(f"/programme/rapport.csv{query}").get_data(as_text=True)
+    # Each row's unit agrees with that row's value: one association's 1, the total's 2.
+    assert f"En attente;{name_a};1;personne\r\n" in csv_text and "En attente;Total;2;personnes\r\n" in csv_text
+
+    post_form(client, "/langue", {"locale": "en"}, form_url="/tableau-de-bord")
+    page = html.unescape(client.get(f"/programme/rapport{query}").get_data(as_text=True))
+    assert "Boîtes : 1 box<" in page and "En attente : 2 people<" in page
+    csv_text = client.get(f"/programme/rapport.csv{query}").get_data(as_text=True)
+    assert "Boîtes;Total;1;box\r\n" in csv_text
 
 
 @pytest.mark.parametrize("config_overrides", [ONLY_FAKE_FIGURES])
