@@ -31,10 +31,16 @@ PHONE_PATTERN = r"^\+?[0-9 .()-]{6,20}$"
 
 
 def parse_date(text: str | None) -> date | None:
+    """An AAAA-MM-JJ day (an agenda link's ``?date=``, an exception), ``None`` if it is not one.
+
+    The years that ``DayField`` accepts only: the agenda adds up to a year to the day and converts it to
+    UTC, which overflows near the ends of the calendar (``?date=9999-12-31`` was an error 500).
+    """
     try:
-        return date.fromisoformat((text or "").strip())
+        day = date.fromisoformat((text or "").strip())
     except ValueError:
         return None
+    return day if DayField.FIRST_YEAR <= day.year <= DayField.LAST_YEAR else None
 
 
 def parse_time(text: str | None) -> time | None:

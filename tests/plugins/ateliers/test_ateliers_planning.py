@@ -180,3 +180,11 @@ def test_private_workshop_hidden_from_partner_and_other_association(app, demo, p
     from conftest import login
     login(coordinator, "coordination@example.org")
     assert coordinator.get(f"/ateliers/ateliers/{workshop_id}").status_code == 200
+
+
+@pytest.mark.parametrize("day", ["9999-12-31", "0001-01-01"])
+def test_agenda_day_at_the_ends_of_the_calendar_falls_back_to_today(app, demo, portal, day):
+    client = portal.login_as("mediation.a")
+    for view in ("liste", "mois", "semaine"):
+        assert client.get(f"/ateliers/?vue={view}&date={day}").status_code == 200, view
+    assert client.get(f"/ateliers/export.csv?date={day}").status_code == 200
