@@ -54,7 +54,7 @@ class DayField(DateField):
     FORMATS = ("%Y-%m-%d", "%d/%m/%Y")
     FIRST_YEAR, LAST_YEAR = 1900, 2200
 
-    def __init__(self, label=None, validators=None, message=None, **kwargs):
+    def __init__(self, label=None, validators=None, *, message=None, **kwargs):
         kwargs.setdefault("format", list(self.FORMATS))
         super().__init__(label, validators, **kwargs)
         self.message = message or _l("Indiquez une date au format JJ/MM/AAAA.")
