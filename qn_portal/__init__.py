@@ -175,6 +175,7 @@ def configure_page_cache(app: Flask) -> None:
 
 
 def configure_templates(app: Flask) -> None:
+    from .pagination import url_with_args
     from .permissions import can
     from .plugins import get_host
 
@@ -199,7 +200,8 @@ def configure_templates(app: Flask) -> None:
 
         return format_timedelta(app.config[setting], threshold=1)
 
-    app.jinja_env.globals.update(can=can, nav_items=nav_items, current_locale=get_locale, validity=validity)
+    app.jinja_env.globals.update(can=can, nav_items=nav_items, current_locale=get_locale, validity=validity,
+                                 url_with_args=url_with_args)
     app.jinja_env.globals["render_contribution"] = render_contribution
 
 

@@ -42,7 +42,7 @@ from .dbtypes import UTCDateTime, utcnow
 from .demo_volume import bulk_insert, filler_text, filler_title, paragraph_html
 from .events import emit
 from .extensions import db
-from .form_fields import CheckboxesField, ChoiceField, WholeNumberField, choices
+from .form_fields import CheckboxesField, ChoiceField, DayField, DayRequired, WholeNumberField, choices
 from .hookspecs import hookimpl
 from .mail import send_mail
 from .notifications.services import notify
@@ -133,7 +133,7 @@ __all__ = [
     "public", "render_markdown", "require", "requires", "save_upload", "search_keys", "send_mail", "unindex_document", "utcnow",
     "write_transaction",
     "describe_opening_hours", "opening_hours_problem", "save_association",
-    "CheckboxesField", "ChoiceField", "WholeNumberField",
+    "CheckboxesField", "ChoiceField", "DayField", "DayRequired", "WholeNumberField",
     "count_rows", "csv_cell", "csv_response", "stream_batches", "stream_rows", "stream_scalars",
     "InclusionService", "commune_code", "cookieless", "data_inclusion_contact", "data_inclusion_description",
     "data_inclusion_name", "data_inclusion_place",

@@ -10,10 +10,12 @@ hold ``3`` or ``"3"`` and whatever its ``coerce``.
 
 from __future__ import annotations
 
+from datetime import date, datetime
+
 from flask_babel import lazy_gettext as _l
-from wtforms import IntegerField, SelectField, SelectMultipleField, widgets
+from wtforms import DateField, IntegerField, SelectField, SelectMultipleField, widgets
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import ValidationError
+from wtforms.validators import StopValidation, ValidationError
 
 
 def choices(pairs) -> list[SelectChoice]:
@@ -39,27 +41,89 @@ class WholeNumberField(IntegerField):
             raise ValueError(_l("Indiquez un nombre entier, par exemple 10.")) from None
 
 
+class DayField(DateField):
+    """A day, as the browser's date input sends it (AAAA-MM-JJ) or typed by hand (JJ/MM/AAAA).
+
+    Spaces around are ignored; an empty field gives ``None`` without an error (add ``Optional()`` or
+    ``DayRequired``). Anything else is refused with ``message``, French, and the text is shown again as
+    typed. ``27/11/26`` is refused: a two-digit year would be guessed wrong. So is a year outside
+    1900-2200: a typing mistake, and near the ends of the calendar the conversions to UTC of a view
+    (midnight in Paris, the next day) overflow.
+    """
+
+    FORMATS = ("%Y-%m-%d", "%d/%m/%Y")
+    FIRST_YEAR, LAST_YEAR = 1900, 2200
+
+    def __init__(self, label=None, validators=None, *, message=None, **kwargs):
+        kwargs.setdefault("format", list(self.FORMATS))
+        super().__init__(label, validators, **kwargs)
+        self.message = message or _l("Indiquez une date au format JJ/MM/AAAA.")
+
+    def process_formdata(self, valuelist):
+        if not valuelist:
+            return
+        text = (valuelist[0] or "").strip()
+        self.data = None
+        if not text:
+            return
+        for pattern in self.strptime_format:
+            try:
+                day = datetime.strptime(text, pattern).date()
+            except ValueError:
+                continue
+            if not self.FIRST_YEAR <= day.year <= self.LAST_YEAR:
+                raise ValueError(_l("Indiquez une date entre %(first)d et %(last)d.",
+                                    first=self.FIRST_YEAR, last=self.LAST_YEAR))
+            self.data = day
+            return
+        raise ValueError(self.message)
+
+    def _value(self):
+        if self.raw_data:
+            return self.raw_data[0]
+        # isoformat, not strftime: what a date input reads, and four digits even before the year 1000.
+        return self.data.isoformat() if isinstance(self.data, date) else ""
+
+
+class DayRequired:
+    """Like ``DataRequired`` for a ``DayField``: an empty field gets ``message``, but a day typed wrong keeps
+    the field's own "not a date" message instead of having it replaced."""
+
+    field_flags = {"required": True}
+
+    def __init__(self, message):
+        self.message = message
+
+    def __call__(self, form, field):
+        if field.data is None:
+            raise StopValidation(None if field.process_errors else self.message)
+
+
 class CheckboxesField(SelectMultipleField):
-    """Checkboxes in a list; values that are not offered are refused with a French message."""
+    """Checkboxes in a list; values that are not offered, or not of the field's type, are refused in French.
+
+    ``message`` replaces the default refusal ("Cochez seulement les cases proposées.").
+    """
 
     widget = widgets.ListWidget(prefix_label=False)
     option_widget = widgets.CheckboxInput()
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, message=None, **kwargs):
         kwargs.setdefault("validate_choice", False)
         super().__init__(*args, **kwargs)
+        self.message = message or _l("Cochez seulement les cases proposées.")
 
     def process_formdata(self, valuelist):
         try:
             self.data = [self.coerce(value) for value in valuelist]
         except (TypeError, ValueError):
             self.data = []
-            raise ValueError(_l("Cochez seulement les cases proposées.")) from None
+            raise ValueError(self.message) from None
 
     def pre_validate(self, form):
         offered = {str(choice.value) for choice in self.choices}
         if any(str(value) not in offered for value in self.data or ()):
-            raise ValidationError(_l("Cochez seulement les cases proposées."))
+            raise ValidationError(self.message)
 
 
 class ChoiceField(SelectField):

@@ -500,6 +500,9 @@ def test_journal_filter_errors_are_shown_next_to_the_field(app, demo):
     add_entry(app, datetime(2026, 3, 1, 9, tzinfo=UTC))
     cases = [
         ("?date_from=2026-13-45", "date_from", "Indiquez une date au format JJ/MM/AAAA."),
+        # The last day of the calendar once overflowed the next midnight's conversion: an error 500.
+        ("?date_to=31/12/9999", "date_to", "Indiquez une date entre 1900 et 2200."),
+        ("?date_from=0001-01-01", "date_from", "Indiquez une date entre 1900 et 2200."),
         ("?date_from=2026-02-05&date_to=2026-02-01", "date_to", "La date de fin précède la date de début."),
         ("?action=not.an.action", "action", "Choisissez une action de la liste."),
         ("?outcome=maybe", "outcome", "Choisissez un résultat de la liste."),

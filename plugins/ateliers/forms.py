@@ -1,7 +1,8 @@
 """Forms of the workshops plugin. French messages next to each field; what was typed is kept.
 
-Dates and times are text fields with the browser's date/time inputs and our own parsing, so that a
-malformed value gets a French message (WTForms' own are English).
+Days are the portal's ``DayField`` (the browser's date input, or JJ/MM/AAAA typed by hand); times are text
+fields with the browser's time input and our own parsing, so that a malformed value gets a French message
+(WTForms' own are English).
 """
 
 from __future__ import annotations
@@ -11,7 +12,15 @@ from datetime import date, datetime, time
 from wtforms import BooleanField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
-from qn_portal.api import CheckboxesField, ChoiceField, FlaskForm, WholeNumberField, choices
+from qn_portal.api import (
+    CheckboxesField,
+    ChoiceField,
+    DayField,
+    DayRequired,
+    FlaskForm,
+    WholeNumberField,
+    choices,
+)
 from qn_portal.api import lazy_gettext as _l
 
 from .vocabulary import LEVELS, THEMES
@@ -22,10 +31,16 @@ PHONE_PATTERN = r"^\+?[0-9 .()-]{6,20}$"
 
 
 def parse_date(text: str | None) -> date | None:
+    """An AAAA-MM-JJ day (an agenda link's ``?date=``, an exception), ``None`` if it is not one.
+
+    The years that ``DayField`` accepts only: the agenda adds up to a year to the day and converts it to
+    UTC, which overflows near the ends of the calendar (``?date=9999-12-31`` was an error 500).
+    """
     try:
-        return date.fromisoformat((text or "").strip())
+        day = date.fromisoformat((text or "").strip())
     except ValueError:
         return None
+    return day if DayField.FIRST_YEAR <= day.year <= DayField.LAST_YEAR else None
 
 
 def parse_time(text: str | None) -> time | None:
@@ -35,9 +50,8 @@ def parse_time(text: str | None) -> time | None:
         return None
 
 
-def check_date(form, field):
-    if field.data and parse_date(field.data) is None:
-        raise ValidationError(_l("Indiquez une date au format AAAA-MM-JJ, par exemple 2026-03-12."))
+# The example says what the browser's date input sends; typing 12/03/2026 works as well.
+DATE_MESSAGE = _l("Indiquez une date au format AAAA-MM-JJ, par exemple 2026-03-12.")
 
 
 def check_time(form, field):
@@ -83,16 +97,15 @@ class WorkshopForm(FlaskForm):
 
 
 class SessionsForm(FlaskForm):
-    first_date = StringField(_l("Date (de la première séance)"), render_kw={"type": "date"},
-                             validators=[DataRequired(_l("Indiquez la date.")), check_date])
+    first_date = DayField(_l("Date (de la première séance)"), message=DATE_MESSAGE,
+                          validators=[DayRequired(_l("Indiquez la date."))])
     start_time = StringField(_l("Heure de début"), render_kw={"type": "time"},
                              validators=[DataRequired(_l("Indiquez l'heure de début.")), check_time])
     end_time = StringField(_l("Heure de fin"), render_kw={"type": "time"},
                            validators=[DataRequired(_l("Indiquez l'heure de fin.")), check_time])
     weekly = BooleanField(_l("Répéter chaque semaine"))
-    until = StringField(_l("Jusqu'au (inclus)"), render_kw={"type": "date"},
-                        description=_l("Obligatoire pour une récurrence hebdomadaire."),
-                        validators=[check_date])
+    until = DayField(_l("Jusqu'au (inclus)"), message=DATE_MESSAGE,
+                     description=_l("Obligatoire pour une récurrence hebdomadaire."))
     exceptions = StringField(_l("Exceptions (dates sans séance)"),
                              description=_l("Dates séparées par des virgules, par exemple 2026-12-24, 2026-12-31."),
                              validators=[Length(max=800, message=_l("800 caractères au plus."))])
@@ -106,9 +119,11 @@ class SessionsForm(FlaskForm):
             raise ValidationError(_l("L'heure de fin doit être après l'heure de début."))
 
     def validate_until(self, field):
+        if field.errors:
+            return  # a day typed wrong: its own message says so
         if self.weekly.data and not field.data:
             raise ValidationError(_l("Une récurrence hebdomadaire a besoin d'une date de fin."))
-        first, until = parse_date(self.first_date.data), parse_date(field.data)
+        first, until = self.first_date.data, field.data
         if self.weekly.data and first and until and until < first:
             raise ValidationError(_l("La date de fin est avant la première séance."))
 
@@ -128,8 +143,7 @@ class SessionsForm(FlaskForm):
 
 
 class MoveForm(FlaskForm):
-    day = StringField(_l("Nouvelle date"), render_kw={"type": "date"},
-                      validators=[DataRequired(_l("Indiquez la date.")), check_date])
+    day = DayField(_l("Nouvelle date"), message=DATE_MESSAGE, validators=[DayRequired(_l("Indiquez la date."))])
     start_time = StringField(_l("Heure de début"), render_kw={"type": "time"},
                              validators=[DataRequired(_l("Indiquez l'heure de début.")), check_time])
     end_time = StringField(_l("Heure de fin"), render_kw={"type": "time"},

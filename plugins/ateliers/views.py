@@ -410,8 +410,8 @@ def sessions_new(workshop_id: int):
                                                 count=limit))
         else:
             try:
-                sessions = services.plan_sessions(workshop, parse_date(form.first_date.data), start, minutes,
-                                                  bool(form.weekly.data), parse_date(form.until.data),
+                sessions = services.plan_sessions(workshop, form.first_date.data, start, minutes,
+                                                  bool(form.weekly.data), form.until.data,
                                                   form.exception_dates() or set(), capacity)
             except services.PlanningError as problem:
                 form.first_date.errors.append(str(problem))
@@ -571,7 +571,7 @@ def session_move(session_id: int):
     form = MoveForm()
     if request.method == "GET":
         start, end = services.local(session.starts_at), services.local(session.ends_at)
-        form.day.data, form.start_time.data = start.date().isoformat(), start.strftime("%H:%M")
+        form.day.data, form.start_time.data = start.date(), start.strftime("%H:%M")
         form.end_time.data = end.strftime("%H:%M")
     if session.status == CANCELLED:
         abort(404)
@@ -579,7 +579,7 @@ def session_move(session_id: int):
         start, end = parse_time(form.start_time.data), parse_time(form.end_time.data)
         minutes = (end.hour * 60 + end.minute) - (start.hour * 60 + start.minute)
         try:
-            services.move_session(session, parse_date(form.day.data), start, minutes)
+            services.move_session(session, form.day.data, start, minutes)
         except services.PlanningError as problem:
             form.day.errors.append(str(problem))
         else:

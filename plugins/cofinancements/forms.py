@@ -5,12 +5,10 @@ Choice fields check their own choices (WTForms' built-in messages are English).
 
 from __future__ import annotations
 
-from datetime import date
 from urllib.parse import urlsplit
 
 from flask_wtf.file import FileField
 from wtforms import (
-    DateField,
     IntegerField,
     RadioField,
     StringField,
@@ -19,11 +17,14 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
-from qn_portal.api import COMMUNES, CheckboxesField, ChoiceField, FlaskForm
+from qn_portal.api import COMMUNES, CheckboxesField, ChoiceField, DayField, FlaskForm
 from qn_portal.api import lazy_gettext as _l
 
 from .models import AID_TYPES, APPLICATION_STATUSES, FREQUENCIES, FUNDER_KINDS, RECURRENCES, SCOPES, THEMES
 from .services import euros_input, parse_euros
+
+# The example says what the browser's date input sends; typing 31/03/2027 works as well.
+DATE_MESSAGE = _l("Indiquez une date valide, par exemple 2027-03-31.")
 
 
 def choices(pairs, empty=None) -> list[SelectChoice]:
@@ -45,27 +46,6 @@ class EuroField(StringField):
         except ValueError:
             self.cents = None
             raise ValueError(_l("Indiquez un montant positif en euros, par exemple 12 500.")) from None
-
-
-class FrenchDateField(DateField):
-    """A date field whose message is French (the browser shows a date picker; without one, AAAA-MM-JJ)."""
-
-    def process_formdata(self, valuelist):
-        text = (valuelist[0] if valuelist else "") or ""
-        self.raw_text = text
-        if not text.strip():
-            self.data = None
-            return
-        try:
-            self.data = date.fromisoformat(text.strip())
-        except ValueError:
-            self.data = None
-            raise ValueError(_l("Indiquez une date valide, par exemple 2027-03-31.")) from None
-
-    def _value(self):
-        if self.raw_data:
-            return self.raw_data[0]
-        return self.data.isoformat() if self.data else ""
 
 
 class WholeNumberField(IntegerField):
@@ -127,8 +107,8 @@ class OpportunityForm(FlaskForm):
     max_rate = WholeNumberField(_l("Taux maximal de cofinancement (%)"),
                                 validators=[Optional(), NumberRange(0, 100, _l("Le taux doit être compris entre 0 et 100 %%."))],
                                 render_kw={"inputmode": "numeric"})
-    opens_on = FrenchDateField(_l("Date d'ouverture"), validators=[Optional()])
-    deadline = FrenchDateField(_l("Date limite de dépôt"), validators=[Optional()])
+    opens_on = DayField(_l("Date d'ouverture"), message=DATE_MESSAGE, validators=[Optional()])
+    deadline = DayField(_l("Date limite de dépôt"), message=DATE_MESSAGE, validators=[Optional()])
     recurrence = ChoiceField(_l("Récurrence"), choices=choices(RECURRENCES.items()))
     application_url = StringField(_l("Lien pour candidater"), validators=[Optional(), length(500), web_address])
     origin_url = StringField(_l("Page d'origine"), validators=[Optional(), length(500), web_address])
@@ -167,10 +147,10 @@ class ApplicationForm(FlaskForm):
         NumberRange(2000, 2100, _l("Indiquez une année entre 2000 et 2100."))], render_kw={"inputmode": "numeric"})
     amount_requested = EuroField(_l("Montant demandé (€)"), render_kw={"inputmode": "decimal"})
     amount_obtained = EuroField(_l("Montant obtenu (€)"), render_kw={"inputmode": "decimal"})
-    submitted_on = FrenchDateField(_l("Date de dépôt"), validators=[Optional()])
-    decided_on = FrenchDateField(_l("Date de la décision"), validators=[Optional()])
+    submitted_on = DayField(_l("Date de dépôt"), message=DATE_MESSAGE, validators=[Optional()])
+    decided_on = DayField(_l("Date de la décision"), message=DATE_MESSAGE, validators=[Optional()])
     next_step = StringField(_l("Prochaine étape"), validators=[length(300)])
-    next_step_due = FrenchDateField(_l("Échéance de la prochaine étape"), validators=[Optional()])
+    next_step_due = DayField(_l("Échéance de la prochaine étape"), message=DATE_MESSAGE, validators=[Optional()])
     notes = TextAreaField(_l("Notes"), validators=[length(5000)], render_kw={"rows": 4},
                           description=_l("Markdown accepté."))
     document = FileField(_l("Document (PDF, facultatif)"),

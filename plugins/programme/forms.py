@@ -2,23 +2,27 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask_wtf.file import FileField
 from sqlalchemy import select
 from wtforms import (
     BooleanField,
-    DateField,
     SelectField,
-    SelectMultipleField,
     StringField,
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, StopValidation, ValidationError
-from wtforms.widgets import CheckboxInput, ListWidget
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
-from qn_portal.api import COMMUNES, FlaskForm, Neighbourhood, WholeNumberField, db
+from qn_portal.api import (
+    COMMUNES,
+    CheckboxesField,
+    DayField,
+    DayRequired,
+    FlaskForm,
+    Neighbourhood,
+    WholeNumberField,
+    db,
+)
 from qn_portal.api import lazy_gettext as _l
 
 from .models import (
@@ -44,34 +48,12 @@ from .models import (
 LONG_TEXT = 5000
 
 
-class FrenchDateField(DateField):
-    def process_formdata(self, valuelist):
-        text = (valuelist[0] or "").strip() if valuelist else ""
-        if not text:
-            self.data = None
-            return
-        try:
-            self.data = date.fromisoformat(text)
-        except ValueError:
-            self.data = None
-            raise ValueError(_l("Indiquez une date, par exemple 2021-03-15.")) from None
+# The example says what the browser's date input sends; typing 15/03/2021 works as well.
+DATE_MESSAGE = _l("Indiquez une date, par exemple 2021-03-15.")
 
 
-class DateRequired:
-    """Like DataRequired, but keeps the "not a date" message of a date typed wrong instead of replacing it."""
-
-    field_flags = {"required": True}
-
-    def __init__(self, message):
-        self.message = message
-
-    def __call__(self, form, field):
-        if field.data is None:
-            raise StopValidation(None if field.process_errors else self.message)
-
-
-class ValueRequired(DateRequired):
-    """The same for a number: 0 is an answer (DataRequired would call it missing), "abc" keeps its own message."""
+class ValueRequired(DayRequired):
+    """``DayRequired`` for a number: 0 is an answer (DataRequired would call it missing), "abc" keeps its own message."""
 
 
 class ChoiceField(SelectField):
@@ -157,8 +139,10 @@ class CallForm(FlaskForm):
     cohort = WholeNumberField(_l("Promotion (année)"), validators=[
         DataRequired(_l("Indiquez l'année de la promotion.")),
         NumberRange(min=2019, max=2100, message=_l("Une année entre 2019 et 2100."))])
-    opens_on = FrenchDateField(_l("Ouverture"), validators=[DateRequired(_l("Indiquez la date d'ouverture."))])
-    closes_on = FrenchDateField(_l("Clôture"), validators=[DateRequired(_l("Indiquez la date de clôture."))])
+    opens_on = DayField(_l("Ouverture"), message=DATE_MESSAGE,
+                        validators=[DayRequired(_l("Indiquez la date d'ouverture."))])
+    closes_on = DayField(_l("Clôture"), message=DATE_MESSAGE,
+                         validators=[DayRequired(_l("Indiquez la date de clôture."))])
     charter = TextAreaField(_l("Charte d'engagement"), render_kw={"rows": 10},
                             description=_l("Markdown accepté : **gras**, listes, liens."),
                             validators=[Length(max=20000, message=_l("20 000 caractères au plus."))])
@@ -191,12 +175,12 @@ for _criterion in CRITERIA:
 
 
 class MilestoneForm(FlaskForm):
-    done_on = FrenchDateField(_l("Fait le"), validators=[Optional()])
+    done_on = DayField(_l("Fait le"), message=DATE_MESSAGE, validators=[Optional()])
     note = StringField(_l("Note"), validators=[Length(max=500, message=_l("500 caractères au plus."))])
 
 
 class VisitForm(FlaskForm):
-    happened_on = FrenchDateField(_l("Date"), validators=[DateRequired(_l("Indiquez la date."))])
+    happened_on = DayField(_l("Date"), message=DATE_MESSAGE, validators=[DayRequired(_l("Indiquez la date."))])
     kind = ChoiceField(_l("Type"), choices=opts((k, VISIT_LABELS[k]) for k in VISIT_KINDS))
     summary = TextAreaField(_l("Compte rendu"), render_kw={"rows": 4},
                             validators=[DataRequired(_l("Écrivez un compte rendu.")),
@@ -213,8 +197,8 @@ class ReportForm(FlaskForm):
                                                          "cofinance."))
     cohort = WholeNumberField(_l("Promotion"), validators=[
         Optional(), NumberRange(min=2019, max=2100, message=_l("Une année entre 2019 et 2100."))])
-    start = FrenchDateField(_l("Du"), validators=[Optional()])
-    end = FrenchDateField(_l("Au (exclu)"), validators=[Optional()])
+    start = DayField(_l("Du"), message=DATE_MESSAGE, validators=[Optional()])
+    end = DayField(_l("Au (exclu)"), message=DATE_MESSAGE, validators=[Optional()])
 
     def validate_end(self, field):
         if field.data and self.start.data and field.data <= self.start.data:
@@ -249,10 +233,11 @@ class BinomeMemberForm(FlaskForm):
     organisation_name = optional_text(_l("Nom de l'organisme (s'il est « autre »)"), 200)
     training_title = required_text(_l("Intitulé de la formation"), 200, _l("Indiquez l'intitulé de la formation."),
                                    _l("Par exemple : Parcours médiateur numérique."))
-    starts_on = FrenchDateField(_l("Début de la formation"),
-                                validators=[DateRequired(_l("Indiquez la date de début de la formation."))])
+    starts_on = DayField(_l("Début de la formation"), message=DATE_MESSAGE,
+                         validators=[DayRequired(_l("Indiquez la date de début de la formation."))])
     # No Optional(): it would stop the chain before ``validate_ends_on``, which needs an end once completed.
-    ends_on = FrenchDateField(_l("Fin de la formation"), description=_l("Obligatoire quand la formation est terminée."))
+    ends_on = DayField(_l("Fin de la formation"), message=DATE_MESSAGE,
+                       description=_l("Obligatoire quand la formation est terminée."))
     sessions_attended = WholeNumberField(_l("Séances suivies"), validators=[
         Optional(), NumberRange(min=0, max=500, message=_l("Entre 0 et 500 séances."))])
     completion = ChoiceField(_l("Avancement"), choices=opts((c, COMPLETION_LABELS[c]) for c in COMPLETIONS))
@@ -302,7 +287,8 @@ class EquipmentForm(FlaskForm):
     kind = ChoiceField(_l("Type de matériel"), choices=opts((k, EQUIPMENT_KIND_LABELS[k]) for k in EQUIPMENT_KINDS))
     description = optional_text(_l("Description"), 200, _l("Marque, modèle : par exemple Lenovo ThinkPad E14."))
     serial_number = optional_text(_l("Numéro de série"), 100)
-    delivered_on = FrenchDateField(_l("Livré le"), validators=[DateRequired(_l("Indiquez la date de livraison."))])
+    delivered_on = DayField(_l("Livré le"), message=DATE_MESSAGE,
+                            validators=[DayRequired(_l("Indiquez la date de livraison."))])
     state = ChoiceField(_l("État"), choices=opts((s, EQUIPMENT_STATE_LABELS[s]) for s in EQUIPMENT_STATES))
     note = optional_text(_l("Note"), 500)
 
@@ -336,31 +322,13 @@ class AnswerForm(FlaskForm):
 # --- funders -----------------------------------------------------------------------------------------------
 
 
-class MultiCheckboxField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
-
-    def process_formdata(self, valuelist):
-        try:
-            super().process_formdata(valuelist)
-        except ValueError:
-            self.data = []
-            raise ValueError(_l("Choisissez une des options proposées.")) from None
-
-    def pre_validate(self, form):
-        # An unknown value is a tampered form: say it in French rather than WTForms' English.
-        values = {str(choice.value) for choice in self.choices}
-        for item in self.data or []:
-            if str(item) not in values:
-                raise ValidationError(_l("Choisissez une des options proposées."))
-
-
 class FunderForm(FlaskForm):
     name = required_text(_l("Nom du financeur"), 200, _l("Indiquez le nom du financeur."))
     cohort = WholeNumberField(_l("Promotion cofinancée"), description=_l(
         "Toutes les associations de cette promotion, si vous ne cochez aucune association."), validators=[
         Optional(), NumberRange(min=2019, max=2100, message=_l("Une année entre 2019 et 2100."))])
-    associations = MultiCheckboxField(_l("Associations cofinancées"), coerce=int, choices=[])
+    associations = CheckboxesField(_l("Associations cofinancées"), coerce=int, choices=[],
+                                   message=_l("Choisissez une des options proposées."))
 
     def validate_associations(self, field):
         if not field.data and self.cohort.data is None and not self.cohort.errors:

@@ -11,33 +11,19 @@ from wtforms import (
     MultipleFileField,
     RadioField,
     SelectField,
-    SelectMultipleField,
     StringField,
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
-from wtforms.widgets import CheckboxInput, ListWidget
 
-from qn_portal.api import FlaskForm, lazy_gettext
+from qn_portal.api import CheckboxesField, FlaskForm, lazy_gettext
 
 from .models import AUDIENCES, KINDS, LEVELS, LICENCES, REPORT_REASONS, VISIBILITIES
 from .services import parse_links
 
 _l = lazy_gettext
 MAX_LINKS = 20
-
-
-class MultiCheckboxField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
-
-    def pre_validate(self, form):
-        # An unknown value is a tampered form: say it in French rather than WTForms' English.
-        values = {str(choice.value) for choice in self.choices}
-        for item in self.data or []:
-            if str(item) not in values:
-                raise ValidationError(_l("Choix inconnu."))
 
 
 def choices(mapping: dict) -> list[SelectChoice]:
@@ -53,9 +39,9 @@ class ResourceForm(FlaskForm):
                          validators=[Length(max=50000, message=_l("50 000 caractères au plus."))])
     kind = SelectField(_l("Type de ressource"), choices=choices(KINDS),
                        validators=[InputRequired(_l("Choisissez un type."))])
-    themes = MultiCheckboxField(_l("Thèmes"), coerce=int, choices=[])
+    themes = CheckboxesField(_l("Thèmes"), coerce=int, choices=[], message=_l("Choix inconnu."))
     level = RadioField(_l("Niveau"), choices=choices(LEVELS), validators=[InputRequired(_l("Choisissez un niveau."))])
-    audiences = MultiCheckboxField(_l("Publics"), choices=choices(AUDIENCES))
+    audiences = CheckboxesField(_l("Publics"), choices=choices(AUDIENCES), message=_l("Choix inconnu."))
     duration_minutes = IntegerField(_l("Durée (en minutes)"), validators=[
         Optional(), NumberRange(min=1, max=1440, message=_l("Entre 1 et 1440 minutes."))])
     licence = SelectField(_l("Licence"), choices=choices(LICENCES),

@@ -105,13 +105,8 @@ def index():
     filters = services.Filters.from_args(request.args)
     page = paginate(services.list_statement(current_user, filters))
     counts = services.facet_counts(current_user, filters)
-    args = request.args.to_dict(flat=False)
-
-    def page_url(number: int) -> str:
-        return url_for("ressources.index", **{**args, "page": number})
-
     return render_template("ressources/index.html", page=page, filters=filters, counts=counts,
-                           page_url=page_url, sorts=services.SORTS,
+                           sorts=services.SORTS,
                            facet_labels=facet_labels(), signed_in=current_user.is_authenticated,
                            may_create=current_user.is_authenticated and can(current_user, "ressources.create"))
 

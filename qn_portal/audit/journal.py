@@ -9,11 +9,11 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import to_utc
 from flask_wtf import FlaskForm
 from sqlalchemy import Select, func, or_, select
-from wtforms import DateField, SelectField, StringField
+from wtforms import SelectField, StringField
 from wtforms.validators import Length, Optional, ValidationError
 
 from ..extensions import db
-from ..form_fields import choices
+from ..form_fields import DayField, choices
 from .models import AuditEntry
 
 # The actions the core records (the association pages included). Plugins' own actions appear in the filter
@@ -58,19 +58,6 @@ OUTCOME_LABELS = {
     "bad_token": _l("Lien invalide ou expiré"),
 }
 
-DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
-
-
-class LocalDateField(DateField):
-    """A date typed as the browser's date input sends it (AAAA-MM-JJ) or by hand (JJ/MM/AAAA)."""
-
-    def process_formdata(self, valuelist):
-        try:
-            super().process_formdata(valuelist)
-        except ValueError as error:
-            raise ValueError(_("Indiquez une date au format JJ/MM/AAAA.")) from error
-
-
 class JournalFilterForm(FlaskForm):
     """Sent by GET (the filters are in the URL, pagination keeps them): no CSRF token."""
 
@@ -83,8 +70,8 @@ class JournalFilterForm(FlaskForm):
         validators=[Optional(), Length(max=254, message=_l("254 caractères au plus."))],
         description=_l("Cherche la personne qui agit et celle sur qui porte l'action."),
     )
-    date_from = LocalDateField(_l("Du"), format=DATE_FORMATS, validators=[Optional()])
-    date_to = LocalDateField(_l("Au (inclus)"), format=DATE_FORMATS, validators=[Optional()])
+    date_from = DayField(_l("Du"), validators=[Optional()])
+    date_to = DayField(_l("Au (inclus)"), validators=[Optional()])
     outcome = SelectField(_l("Résultat"), validate_choice=False)
 
     def set_choices(self, recorded_actions: list[str]) -> None:

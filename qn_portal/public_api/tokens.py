@@ -16,13 +16,13 @@ from zoneinfo import ZoneInfo
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy import select, update
-from wtforms import DateField, StringField
+from wtforms import StringField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from ..database import write_transaction
 from ..dbtypes import utcnow
 from ..extensions import db
-from ..form_fields import CheckboxesField
+from ..form_fields import CheckboxesField, DayField
 from .models import ApiToken
 
 SECRET_PREFIX = "qnp_"  # noqa: S105 (not a secret: lets a secret scanner (and a person) recognise a leaked portal token)
@@ -99,16 +99,6 @@ def note_use(token: ApiToken) -> None:
 # --- the form on the profile page -------------------------------------------------------------------
 
 
-class TokenDateField(DateField):
-    """A day typed as the browser's date input sends it (AAAA-MM-JJ) or by hand (JJ/MM/AAAA)."""
-
-    def process_formdata(self, valuelist):
-        try:
-            super().process_formdata(valuelist)
-        except ValueError as error:
-            raise ValueError(_l("Indiquez une date au format JJ/MM/AAAA.")) from error
-
-
 class ApiTokenForm(FlaskForm):
     """A new token: a name to recognise it, what it may read, and an optional last day."""
 
@@ -123,10 +113,9 @@ class ApiTokenForm(FlaskForm):
         description=_l("Rien de coché : le jeton ne lit que les données publiques. Il ne lit jamais plus que "
                        "ce que vous pouvez lire sur le portail."),
     )
-    expires_on = TokenDateField(_l("Dernier jour de validité (facultatif)"), format=["%Y-%m-%d", "%d/%m/%Y"],
-                                validators=[Optional()],
-                                description=_l("Laissez vide pour un jeton sans date de fin ; vous pourrez "
-                                               "toujours le révoquer."))
+    expires_on = DayField(_l("Dernier jour de validité (facultatif)"), validators=[Optional()],
+                          description=_l("Laissez vide pour un jeton sans date de fin ; vous pourrez "
+                                         "toujours le révoquer."))
 
     def validate_expires_on(self, field) -> None:
         if field.data and field.data < paris_today():

@@ -95,6 +95,12 @@ def test_sessions_form_with_bad_input_shows_french_errors(app, demo, portal):
                     "une date de fin", "séparées par des virgules", "Entre 1 et 100 places"):
         assert message in html, message
     assert 'value="demain"' in html  # nothing typed is lost
+    # A last day typed wrong gets the date message alone, not "a weekly series needs a last day" on top.
+    response = post_form(client, url, {"first_date": "02/12/2026", "start_time": "14:00", "end_time": "16:00",
+                                       "weekly": "y", "until": "31/12/26"})
+    html = response.get_data(as_text=True)
+    assert "Indiquez une date au format AAAA-MM-JJ" in html and "une date de fin" not in html
+    assert 'value="31/12/26"' in html
     response = post_form(client, url, {"first_date": "2026-12-02", "start_time": "14:00", "end_time": "16:00",
                                        "capacity": "500"})
     assert "Entre 1 et 100" in response.get_data(as_text=True)
@@ -131,8 +137,10 @@ def test_create_workshop_sessions_move_and_cancel_through_pages(app, demo, porta
     response = post_form(client, f"/ateliers/seances/{first_id}/deplacer",
                          {"day": "2031-01-15", "start_time": "15:00", "end_time": "16:00"})
     assert "déjà réservée" in response.get_data(as_text=True)
+    # The move form opens on the session's day as a date input reads it; a day typed by hand is accepted.
+    assert 'value="2031-01-08"' in client.get(f"/ateliers/seances/{first_id}/deplacer").get_data(as_text=True)
     response = post_form(client, f"/ateliers/seances/{first_id}/deplacer",
-                         {"day": "2031-01-09", "start_time": "10:00", "end_time": "12:00"})
+                         {"day": " 09/01/2031", "start_time": "10:00", "end_time": "12:00"})
     assert response.status_code == 302
     response = post_form(client, f"/ateliers/seances/{second_id}/annuler", form_url=f"/ateliers/seances/{second_id}")
     assert response.status_code == 302
@@ -172,3 +180,11 @@ def test_private_workshop_hidden_from_partner_and_other_association(app, demo, p
     from conftest import login
     login(coordinator, "coordination@example.org")
     assert coordinator.get(f"/ateliers/ateliers/{workshop_id}").status_code == 200
+
+
+@pytest.mark.parametrize("day", ["9999-12-31", "0001-01-01"])
+def test_agenda_day_at_the_ends_of_the_calendar_falls_back_to_today(app, demo, portal, day):
+    client = portal.login_as("mediation.a")
+    for view in ("liste", "mois", "semaine"):
+        assert client.get(f"/ateliers/?vue={view}&date={day}").status_code == 200, view
+    assert client.get(f"/ateliers/export.csv?date={day}").status_code == 200

@@ -61,6 +61,22 @@ def test_opportunity_bad_input(portal, app):
         assert db.session.scalar(select(Opportunity).where(Opportunity.title == "Appel test inclusion")) is None
 
 
+def test_opportunity_dates_typed_the_french_way(portal, app):
+    client = portal.login_as("coordination")
+    response = post_form(client, "/cofinancements/aides/nouvelle",
+                         opportunity_data(opens_on="31/03/27", deadline="2027-03-31"),
+                         form_url="/cofinancements/aides/nouvelle")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and "Indiquez une date valide, par exemple 2027-03-31." in page
+    assert 'value="31/03/27"' in page  # a two-digit year is refused, and kept to be corrected
+    response = post_form(client, "/cofinancements/aides/nouvelle",
+                         opportunity_data(opens_on="10/01/2027", deadline=" 31/03/2027 "))
+    assert response.status_code == 302
+    with app.app_context():
+        item = db.session.scalar(select(Opportunity).where(Opportunity.title == "Appel test inclusion"))
+        assert (item.opens_on, item.deadline) == (date(2027, 1, 10), date(2027, 3, 31))
+
+
 def test_only_coordinators_edit_the_catalogue(portal, app):
     client = portal.login_as("direction.a")
     assert client.get("/cofinancements/aides/nouvelle").status_code == 403

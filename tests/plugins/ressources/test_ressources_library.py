@@ -93,6 +93,8 @@ def test_mediator_creates_a_resource_with_themes_links_and_history(app, demo):
     ("duration_minutes", "une heure", "entier valide"),
     ("links", "javascript:alert(1) piège", "adresse doit commencer par https://"),
     ("visibility", "everyone", "Choix"),
+    ("themes", "999999", "Choix inconnu."),
+    ("themes", "santé", "Choix inconnu."),  # not a theme id: the same words, not WTForms' own
 ])
 def test_bad_input_is_refused_and_what_was_typed_is_kept(app, demo, field, value, message):
     client = signed_in(app, "mediation.a")
