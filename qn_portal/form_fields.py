@@ -127,15 +127,19 @@ class CheckboxesField(SelectMultipleField):
 
 
 class ChoiceField(SelectField):
-    """A select whose refusal of a value that is not offered is French (WTForms' own message is English)."""
+    """A select whose refusal of a value that is not offered is French (WTForms' own message is English).
 
-    def __init__(self, *args, **kwargs):
+    ``message`` replaces the default refusal ("Choisissez une des valeurs proposées.").
+    """
+
+    def __init__(self, *args, message=None, **kwargs):
         kwargs.setdefault("validate_choice", False)
         super().__init__(*args, **kwargs)
+        self.message = message or _l("Choisissez une des valeurs proposées.")
 
     def pre_validate(self, form):
         offered = {str(choice.value) for choice in self.choices}
         if self.data is None and "" in offered:
             self.data = ""  # an optional list left out of the request means "none"
         if self.data is None or str(self.data) not in offered:
-            raise ValidationError(_l("Choisissez une des valeurs proposées."))
+            raise ValidationError(self.message)

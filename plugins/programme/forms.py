@@ -6,7 +6,6 @@ from flask_wtf.file import FileField
 from sqlalchemy import select
 from wtforms import (
     BooleanField,
-    SelectField,
     StringField,
     TextAreaField,
 )
@@ -23,6 +22,7 @@ from qn_portal.api import (
     WholeNumberField,
     db,
 )
+from qn_portal.api import ChoiceField as CoreChoiceField
 from qn_portal.api import lazy_gettext as _l
 
 from .models import (
@@ -56,16 +56,12 @@ class ValueRequired(DayRequired):
     """``DayRequired`` for a number: 0 is an answer (DataRequired would call it missing), "abc" keeps its own message."""
 
 
-class ChoiceField(SelectField):
-    """A select whose refusal of an unknown value is French (WTForms' own message is English)."""
+class ChoiceField(CoreChoiceField):
+    """The portal's ``ChoiceField``, with this plugin's wording of the refusal."""
 
     def __init__(self, *args, **kwargs):
-        kwargs.setdefault("validate_choice", False)
+        kwargs.setdefault("message", _l("Choisissez une des options proposées."))
         super().__init__(*args, **kwargs)
-
-    def pre_validate(self, form):
-        if (self.data or "") not in {choice.value for choice in self.choices}:
-            raise ValidationError(_l("Choisissez une des options proposées."))
 
 
 def opts(pairs) -> list[SelectChoice]:
